@@ -1,0 +1,188 @@
+//! Database administration: DDL through `UpdateDatabaseDdl`, and instance/database
+//! creation and removal.
+
+use gcloud_gax::conn::Environment;
+use gcloud_gax::grpc::Code;
+use gcloud_googleapis::spanner::admin::database::v1::{
+    CreateDatabaseRequest, DropDatabaseRequest, GetDatabaseRequest, UpdateDatabaseDdlRequest,
+};
+use gcloud_googleapis::spanner::admin::instance::v1::{
+    CreateInstanceRequest, GetInstanceRequest, Instance,
+};
+use gcloud_spanner::admin::client::Client as AdminClient;
+use gcloud_spanner::admin::AdminClientConfig;
+use gcloud_spanner::client::google_cloud_auth::credentials::CredentialsFile;
+use sqlx_core::error::Error;
+
+use super::ClientSettings;
+use crate::error::{status_to_error, SpannerError};
+
+/// The admin API client for one Spanner endpoint (the emulator or Google Cloud).
+#[derive(Clone)]
+pub(crate) struct SpannerAdmin {
+    client: AdminClient,
+    emulator: bool,
+}
+
+impl std::fmt::Debug for SpannerAdmin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpannerAdmin")
+            .field("emulator", &self.emulator)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Splits `projects/P/instances/I/databases/D` into the instance path and database id.
+fn split_database_path(path: &str) -> Result<(&str, &str), Error> {
+    path.rsplit_once("/databases/")
+        .ok_or_else(|| SpannerError::Config(format!("not a database path: {path}")).into())
+}
+
+impl SpannerAdmin {
+    pub(crate) async fn connect(settings: &ClientSettings) -> Result<Self, Error> {
+        let mut config = AdminClientConfig {
+            connect_timeout: settings.connect_timeout,
+            ..AdminClientConfig::default()
+        };
+        let emulator = settings.emulator_host.is_some();
+        let config = if let Some(host) = &settings.emulator_host {
+            config.environment = Environment::Emulator(host.clone());
+            config
+        } else {
+            let authed = match &settings.credentials_file {
+                Some(path) => {
+                    let file = CredentialsFile::new_from_file(path.clone())
+                        .await
+                        .map_err(|e| {
+                            SpannerError::Config(format!("credentials file {path}: {e}"))
+                        })?;
+                    config.with_credentials(file).await
+                }
+                None => config.with_auth().await,
+            };
+            authed.map_err(|e| {
+                SpannerError::Config(format!(
+                    "no Google Cloud credentials for the admin API: {e}"
+                ))
+            })?
+        };
+        let client = AdminClient::new(config)
+            .await
+            .map_err(|e| SpannerError::Config(format!("cannot open admin channel: {e}")))?;
+        Ok(SpannerAdmin { client, emulator })
+    }
+
+    /// Applies DDL statements as one batch and waits until Spanner has applied them.
+    pub(crate) async fn update_ddl(
+        &self,
+        database_path: &str,
+        statements: Vec<String>,
+    ) -> Result<(), Error> {
+        let request = UpdateDatabaseDdlRequest {
+            database: database_path.to_string(),
+            statements,
+            ..UpdateDatabaseDdlRequest::default()
+        };
+        let mut operation = self
+            .client
+            .database()
+            .update_database_ddl(request, None)
+            .await
+            .map_err(status_to_error)?;
+        operation.wait(None).await.map_err(status_to_error)?;
+        Ok(())
+    }
+
+    /// Whether the database exists.
+    pub(crate) async fn database_exists(&self, database_path: &str) -> Result<bool, Error> {
+        let request = GetDatabaseRequest {
+            name: database_path.to_string(),
+        };
+        match self.client.database().get_database(request, None).await {
+            Ok(_) => Ok(true),
+            Err(status) if status.code() == Code::NotFound => Ok(false),
+            Err(status) => Err(status_to_error(status)),
+        }
+    }
+
+    /// Creates the database (and, on the emulator, its instance) if missing.
+    pub(crate) async fn create_database(
+        &self,
+        database_path: &str,
+        create_instance: bool,
+    ) -> Result<(), Error> {
+        let (instance_path, database_id) = split_database_path(database_path)?;
+        if create_instance {
+            self.create_instance_if_missing(instance_path).await?;
+        }
+        let request = CreateDatabaseRequest {
+            parent: instance_path.to_string(),
+            create_statement: format!("CREATE DATABASE `{database_id}`"),
+            ..CreateDatabaseRequest::default()
+        };
+        match self.client.database().create_database(request, None).await {
+            Ok(mut operation) => match operation.wait(None).await {
+                Ok(_) => Ok(()),
+                Err(status) if status.code() == Code::AlreadyExists => Ok(()),
+                Err(status) => Err(status_to_error(status)),
+            },
+            Err(status) if status.code() == Code::AlreadyExists => Ok(()),
+            Err(status) => Err(status_to_error(status)),
+        }
+    }
+
+    async fn create_instance_if_missing(&self, instance_path: &str) -> Result<(), Error> {
+        if !self.emulator {
+            return Err(SpannerError::Unsupported(
+                "creating instances is only done on the emulator; create it with gcloud".into(),
+            )
+            .into());
+        }
+        let request = GetInstanceRequest {
+            name: instance_path.to_string(),
+            ..GetInstanceRequest::default()
+        };
+        match self.client.instance().get_instance(request, None).await {
+            Ok(_) => return Ok(()),
+            Err(status) if status.code() == Code::NotFound => {}
+            Err(status) => return Err(status_to_error(status)),
+        }
+        let (project_path, instance_id) =
+            instance_path.rsplit_once("/instances/").ok_or_else(|| {
+                SpannerError::Config(format!("not an instance path: {instance_path}"))
+            })?;
+        let request = CreateInstanceRequest {
+            parent: project_path.to_string(),
+            instance_id: instance_id.to_string(),
+            instance: Some(Instance {
+                name: instance_path.to_string(),
+                config: format!("{project_path}/instanceConfigs/emulator-config"),
+                display_name: instance_id.to_string(),
+                node_count: 1,
+                ..Instance::default()
+            }),
+        };
+        match self.client.instance().create_instance(request, None).await {
+            Ok(mut operation) => match operation.wait(None).await {
+                Ok(_) => Ok(()),
+                Err(status) if status.code() == Code::AlreadyExists => Ok(()),
+                Err(status) => Err(status_to_error(status)),
+            },
+            Err(status) if status.code() == Code::AlreadyExists => Ok(()),
+            Err(status) => Err(status_to_error(status)),
+        }
+    }
+
+    /// Drops the database.
+    pub(crate) async fn drop_database(&self, database_path: &str) -> Result<(), Error> {
+        let request = DropDatabaseRequest {
+            database: database_path.to_string(),
+        };
+        self.client
+            .database()
+            .drop_database(request, None)
+            .await
+            .map_err(status_to_error)?;
+        Ok(())
+    }
+}

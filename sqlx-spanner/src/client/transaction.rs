@@ -1,0 +1,487 @@
+//! Requests on a session: single-use reads, read-only and read-write transactions,
+//! partitioned DML. Sequence numbers, tags and priorities are set here.
+
+use gcloud_gax::grpc::Status;
+use gcloud_googleapis::spanner::v1::{
+    commit_request, execute_batch_dml_request, execute_sql_request::QueryMode,
+    request_options::Priority as ProtoPriority, transaction_options, transaction_selector,
+    BeginTransactionRequest, CommitRequest, ExecuteBatchDmlRequest, ExecuteSqlRequest, Mutation,
+    RequestOptions as ProtoRequestOptions, RollbackRequest, TransactionOptions,
+    TransactionSelector,
+};
+use sqlx_core::error::Error;
+use time::OffsetDateTime;
+
+use super::codec::params;
+use super::session::{rpc_retry, Session};
+use super::stream::{rows_of, ResultStream};
+use super::SpannerClient;
+use crate::arguments::SpannerArgument;
+use crate::error::{status_to_error, SpannerError};
+use crate::request_options::{Priority, RequestOptions};
+use crate::timestamp_bound::TimestampBound;
+use crate::SpannerRow;
+
+/// A statement ready to send: GoogleSQL with `@p1..@pN` and its arguments.
+#[derive(Debug, Clone)]
+pub(crate) struct SqlRequest {
+    pub(crate) sql: String,
+    pub(crate) arguments: Vec<SpannerArgument>,
+}
+
+fn proto_priority(priority: Priority) -> ProtoPriority {
+    match priority {
+        Priority::Low => ProtoPriority::Low,
+        Priority::Medium => ProtoPriority::Medium,
+        Priority::High => ProtoPriority::High,
+    }
+}
+
+fn request_options(options: &RequestOptions, transaction_tag: &str) -> Option<ProtoRequestOptions> {
+    if options.tag.is_none() && options.priority.is_none() && transaction_tag.is_empty() {
+        return None;
+    }
+    Some(ProtoRequestOptions {
+        priority: options
+            .priority
+            .map(proto_priority)
+            .unwrap_or(ProtoPriority::Unspecified) as i32,
+        request_tag: options.tag.clone().unwrap_or_default(),
+        transaction_tag: transaction_tag.to_string(),
+    })
+}
+
+fn timestamp(t: OffsetDateTime) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: t.unix_timestamp(),
+        nanos: i32::try_from(t.nanosecond()).unwrap_or(0),
+    }
+}
+
+fn duration(d: std::time::Duration) -> prost_types::Duration {
+    prost_types::Duration {
+        seconds: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        nanos: i32::try_from(d.subsec_nanos()).unwrap_or(0),
+    }
+}
+
+fn read_only_options(bound: &TimestampBound) -> TransactionOptions {
+    use transaction_options::read_only::TimestampBound as Proto;
+    let bound = match *bound {
+        TimestampBound::Strong => Proto::Strong(true),
+        TimestampBound::ExactStaleness(d) => Proto::ExactStaleness(duration(d)),
+        TimestampBound::MaxStaleness(d) => Proto::MaxStaleness(duration(d)),
+        TimestampBound::ReadTimestamp(t) => Proto::ReadTimestamp(timestamp(t)),
+        TimestampBound::MinReadTimestamp(t) => Proto::MinReadTimestamp(timestamp(t)),
+    };
+    TransactionOptions {
+        mode: Some(transaction_options::Mode::ReadOnly(
+            transaction_options::ReadOnly {
+                timestamp_bound: Some(bound),
+                return_read_timestamp: true,
+            },
+        )),
+        ..TransactionOptions::default()
+    }
+}
+
+fn read_write_options() -> TransactionOptions {
+    TransactionOptions {
+        mode: Some(transaction_options::Mode::ReadWrite(
+            transaction_options::ReadWrite::default(),
+        )),
+        ..TransactionOptions::default()
+    }
+}
+
+fn execute_request(
+    session: &Session,
+    selector: TransactionSelector,
+    request: SqlRequest,
+    seqno: i64,
+    mode: QueryMode,
+    options: Option<ProtoRequestOptions>,
+) -> ExecuteSqlRequest {
+    let (params, param_types) = params(request.arguments);
+    ExecuteSqlRequest {
+        session: session.name().to_string(),
+        transaction: Some(selector),
+        sql: request.sql,
+        params,
+        param_types,
+        query_mode: mode as i32,
+        seqno,
+        request_options: options,
+        ..ExecuteSqlRequest::default()
+    }
+}
+
+async fn stream(session: &mut Session, request: ExecuteSqlRequest) -> Result<ResultStream, Error> {
+    let result = session
+        .grpc()
+        .execute_streaming_sql(request, false, rpc_retry())
+        .await;
+    let response = session.check(result)?;
+    Ok(ResultStream::new(response.into_inner()))
+}
+
+/// A result stream that owns the session it reads from (single-use reads).
+pub(crate) struct SessionStream {
+    pub(crate) stream: ResultStream,
+    _session: Session,
+}
+
+impl SpannerClient {
+    /// Runs a query in a single-use read-only transaction and streams its rows.
+    pub(crate) async fn query_single_use(
+        &self,
+        request: SqlRequest,
+        bound: &TimestampBound,
+        options: &RequestOptions,
+    ) -> Result<SessionStream, Error> {
+        let mut session = self.session().await?;
+        let selector = TransactionSelector {
+            selector: Some(transaction_selector::Selector::SingleUse(
+                read_only_options(bound),
+            )),
+        };
+        let request = execute_request(
+            &session,
+            selector,
+            request,
+            0,
+            QueryMode::Normal,
+            request_options(options, ""),
+        );
+        let stream = stream(&mut session, request).await?;
+        Ok(SessionStream {
+            stream,
+            _session: session,
+        })
+    }
+
+    /// Validates a statement and returns its result columns without running it.
+    pub(crate) async fn plan(
+        &self,
+        request: SqlRequest,
+    ) -> Result<std::sync::Arc<crate::row::ResultColumns>, Error> {
+        let mut session = self.session().await?;
+        let selector = TransactionSelector {
+            selector: Some(transaction_selector::Selector::SingleUse(
+                read_only_options(&TimestampBound::Strong),
+            )),
+        };
+        let request = execute_request(&session, selector, request, 0, QueryMode::Plan, None);
+        let result = session
+            .grpc()
+            .execute_sql(request, false, rpc_retry())
+            .await;
+        let result = session.check(result)?.into_inner();
+        Ok(super::stream::columns_from_metadata(
+            result.metadata.as_ref(),
+        ))
+    }
+
+    /// Runs a partitioned DML statement; returns the lower bound of rows affected.
+    pub(crate) async fn partitioned_update(
+        &self,
+        request: SqlRequest,
+        options: &RequestOptions,
+    ) -> Result<u64, Error> {
+        let mut session = self.session().await?;
+        let begin = BeginTransactionRequest {
+            session: session.name().to_string(),
+            options: Some(TransactionOptions {
+                mode: Some(transaction_options::Mode::PartitionedDml(
+                    transaction_options::PartitionedDml {},
+                )),
+                ..TransactionOptions::default()
+            }),
+            request_options: request_options(options, ""),
+            mutation_key: None,
+        };
+        let result = session
+            .grpc()
+            .begin_transaction(begin, false, rpc_retry())
+            .await;
+        let tx = session.check(result)?.into_inner();
+        let selector = TransactionSelector {
+            selector: Some(transaction_selector::Selector::Id(tx.id)),
+        };
+        let request = execute_request(
+            &session,
+            selector,
+            request,
+            1,
+            QueryMode::Normal,
+            request_options(options, ""),
+        );
+        let mut rows = stream(&mut session, request).await?;
+        while rows.next_row().await?.is_some() {}
+        Ok(rows.rows_affected().unwrap_or(0))
+    }
+
+    /// Begins a multi-use read-only transaction at `bound`.
+    pub(crate) async fn begin_read_only(
+        &self,
+        bound: &TimestampBound,
+    ) -> Result<ReadOnlyTransaction, Error> {
+        if bound.is_single_use_only() {
+            return Err(SpannerError::Unsupported(
+                "MaxStaleness and MinReadTimestamp are only allowed in single-use reads".into(),
+            )
+            .into());
+        }
+        let mut session = self.session().await?;
+        let begin = BeginTransactionRequest {
+            session: session.name().to_string(),
+            options: Some(read_only_options(bound)),
+            request_options: None,
+            mutation_key: None,
+        };
+        let result = session
+            .grpc()
+            .begin_transaction(begin, false, rpc_retry())
+            .await;
+        let tx = session.check(result)?.into_inner();
+        let read_timestamp = tx.read_timestamp.and_then(|t| {
+            OffsetDateTime::from_unix_timestamp_nanos(
+                i128::from(t.seconds) * 1_000_000_000 + i128::from(t.nanos),
+            )
+            .ok()
+        });
+        Ok(ReadOnlyTransaction {
+            session,
+            id: tx.id,
+            read_timestamp,
+        })
+    }
+
+    /// Begins a read-write transaction.
+    pub(crate) async fn begin_read_write(
+        &self,
+        transaction_tag: Option<String>,
+    ) -> Result<ReadWriteTransaction, Error> {
+        let mut session = self.session().await?;
+        let tag = transaction_tag.unwrap_or_default();
+        let begin = BeginTransactionRequest {
+            session: session.name().to_string(),
+            options: Some(read_write_options()),
+            request_options: request_options(&RequestOptions::default(), &tag),
+            mutation_key: None,
+        };
+        let result = session
+            .grpc()
+            .begin_transaction(begin, false, rpc_retry())
+            .await;
+        let tx = session.check(result)?.into_inner();
+        Ok(ReadWriteTransaction {
+            session,
+            id: tx.id,
+            seqno: 0,
+            tag,
+            mutations: Vec::new(),
+        })
+    }
+}
+
+/// A multi-use read-only transaction: every query reads the same snapshot.
+pub(crate) struct ReadOnlyTransaction {
+    session: Session,
+    id: Vec<u8>,
+    read_timestamp: Option<OffsetDateTime>,
+}
+
+impl ReadOnlyTransaction {
+    /// The snapshot's timestamp.
+    pub(crate) fn read_timestamp(&self) -> Option<OffsetDateTime> {
+        self.read_timestamp
+    }
+
+    pub(crate) async fn query(
+        &mut self,
+        request: SqlRequest,
+        options: &RequestOptions,
+    ) -> Result<ResultStream, Error> {
+        let selector = TransactionSelector {
+            selector: Some(transaction_selector::Selector::Id(self.id.clone())),
+        };
+        let request = execute_request(
+            &self.session,
+            selector,
+            request,
+            0,
+            QueryMode::Normal,
+            request_options(options, ""),
+        );
+        stream(&mut self.session, request).await
+    }
+}
+
+/// What a successful commit reports.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CommitInfo {
+    pub(crate) timestamp: Option<OffsetDateTime>,
+}
+
+/// An open read-write transaction, holding its session until commit or rollback.
+pub(crate) struct ReadWriteTransaction {
+    session: Session,
+    id: Vec<u8>,
+    seqno: i64,
+    tag: String,
+    mutations: Vec<Mutation>,
+}
+
+impl ReadWriteTransaction {
+    fn selector(&self) -> TransactionSelector {
+        TransactionSelector {
+            selector: Some(transaction_selector::Selector::Id(self.id.clone())),
+        }
+    }
+
+    fn next_seqno(&mut self) -> i64 {
+        self.seqno += 1;
+        self.seqno
+    }
+
+    /// Streams the result of a query or DML statement.
+    pub(crate) async fn execute_streaming(
+        &mut self,
+        request: SqlRequest,
+        options: &RequestOptions,
+    ) -> Result<ResultStream, Error> {
+        let seqno = self.next_seqno();
+        let request = execute_request(
+            &self.session,
+            self.selector(),
+            request,
+            seqno,
+            QueryMode::Normal,
+            request_options(options, &self.tag),
+        );
+        stream(&mut self.session, request).await
+    }
+
+    /// Runs a statement to completion: its rows and, for DML, rows affected.
+    pub(crate) async fn execute(
+        &mut self,
+        request: SqlRequest,
+        options: &RequestOptions,
+    ) -> Result<(Vec<SpannerRow>, Option<u64>), Error> {
+        let seqno = self.next_seqno();
+        let request = execute_request(
+            &self.session,
+            self.selector(),
+            request,
+            seqno,
+            QueryMode::Normal,
+            request_options(options, &self.tag),
+        );
+        let result = self
+            .session
+            .grpc()
+            .execute_sql(request, false, rpc_retry())
+            .await;
+        let result = self.session.check(result)?;
+        let (rows, affected, _) = rows_of(result.into_inner());
+        Ok((rows, affected))
+    }
+
+    /// Runs DML statements in one round trip. Stops at the first failing statement: its
+    /// error is returned together with the counts of the statements that succeeded.
+    pub(crate) async fn batch_update(
+        &mut self,
+        requests: Vec<SqlRequest>,
+        options: &RequestOptions,
+    ) -> Result<Vec<u64>, (Error, Vec<u64>)> {
+        let seqno = self.next_seqno();
+        let statements = requests
+            .into_iter()
+            .map(|request| {
+                let (params, param_types) = params(request.arguments);
+                execute_batch_dml_request::Statement {
+                    sql: request.sql,
+                    params,
+                    param_types,
+                }
+            })
+            .collect();
+        let request = ExecuteBatchDmlRequest {
+            session: self.session.name().to_string(),
+            transaction: Some(self.selector()),
+            statements,
+            seqno,
+            request_options: request_options(options, &self.tag),
+            last_statements: false,
+        };
+        let result = self
+            .session
+            .grpc()
+            .execute_batch_dml(request, false, rpc_retry())
+            .await;
+        let response = self
+            .session
+            .check(result)
+            .map_err(|error| (error, Vec::new()))?
+            .into_inner();
+        let counts: Vec<u64> = response
+            .result_sets
+            .iter()
+            .map(|rs| super::stream::rows_affected(rs.stats.as_ref()).unwrap_or(0))
+            .collect();
+        match response.status {
+            Some(status) if status.code != 0 => {
+                let code = gcloud_gax::grpc::Code::from_i32(status.code);
+                Err((status_to_error(Status::new(code, status.message)), counts))
+            }
+            _ => Ok(counts),
+        }
+    }
+
+    /// Buffers mutations; they are applied atomically at commit.
+    pub(crate) fn buffer(&mut self, mutations: Vec<Mutation>) {
+        self.mutations.extend(mutations);
+    }
+
+    /// Commits. On error (including `ABORTED`) nothing was applied.
+    pub(crate) async fn commit(mut self) -> Result<CommitInfo, Error> {
+        let request = CommitRequest {
+            session: self.session.name().to_string(),
+            mutations: std::mem::take(&mut self.mutations),
+            return_commit_stats: false,
+            max_commit_delay: None,
+            request_options: request_options(&RequestOptions::default(), &self.tag),
+            precommit_token: None,
+            transaction: Some(commit_request::Transaction::TransactionId(self.id.clone())),
+        };
+        let result = self
+            .session
+            .grpc()
+            .commit(request, false, rpc_retry())
+            .await;
+        let response = self.session.check(result)?.into_inner();
+        let timestamp = response.commit_timestamp.and_then(|t| {
+            OffsetDateTime::from_unix_timestamp_nanos(
+                i128::from(t.seconds) * 1_000_000_000 + i128::from(t.nanos),
+            )
+            .ok()
+        });
+        Ok(CommitInfo { timestamp })
+    }
+
+    /// Rolls back (releasing the transaction's locks).
+    pub(crate) async fn rollback(mut self) -> Result<(), Error> {
+        let request = RollbackRequest {
+            session: self.session.name().to_string(),
+            transaction_id: self.id.clone(),
+        };
+        let result = self
+            .session
+            .grpc()
+            .rollback(request, false, rpc_retry())
+            .await;
+        self.session.check(result)?;
+        Ok(())
+    }
+}

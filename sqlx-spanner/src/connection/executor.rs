@@ -1,0 +1,278 @@
+//! The sqlx [`Executor`] for `&mut SpannerConnection`: routes each statement to a
+//! single-use read, the open transaction, an autocommit read-write transaction, or the
+//! admin API (DDL).
+
+use futures_core::future::BoxFuture;
+use futures_core::stream::BoxStream;
+use futures_util::TryStreamExt;
+use sqlx_core::describe::Describe;
+use sqlx_core::error::Error;
+use sqlx_core::executor::{Execute, Executor};
+use sqlx_core::logger::QueryLogger;
+use sqlx_core::sql_str::SqlStr;
+use sqlx_core::try_stream;
+use sqlx_core::Either;
+
+use super::{backoff, SpannerConnection, TransactionState};
+use crate::client::transaction::SqlRequest;
+use crate::error::SpannerError;
+use crate::sql::StatementKind;
+use crate::{
+    Spanner, SpannerArguments, SpannerQueryResult, SpannerRow, SpannerStatement, SpannerTypeInfo,
+};
+
+/// A statement after placeholder rewriting and argument checks.
+pub(crate) struct PreparedRequest {
+    pub(crate) request: SqlRequest,
+    pub(crate) kind: StatementKind,
+}
+
+/// Rewrites placeholders and checks the argument count before anything is sent.
+pub(crate) fn prepare_request(
+    sql: &str,
+    arguments: Option<SpannerArguments>,
+) -> Result<PreparedRequest, Error> {
+    let prepared = crate::sql::prepare_sql(sql).map_err(|e| SpannerError::Sql(e.to_string()))?;
+    let arguments = arguments.unwrap_or_default();
+    if prepared.param_count != arguments.values.len() {
+        return Err(SpannerError::ParameterCount {
+            expected: prepared.param_count,
+            actual: arguments.values.len(),
+        }
+        .into());
+    }
+    Ok(PreparedRequest {
+        kind: prepared.kind,
+        request: SpannerConnection::single_request(prepared.sql, arguments),
+    })
+}
+
+/// The statements of one `execute`/`fetch` call. Without arguments the SQL may be a
+/// script of several statements (`sqlx::raw_sql`); consecutive DDL statements are grouped
+/// into one schema-change batch.
+enum Step {
+    Ddl(Vec<String>),
+    Statement(PreparedRequest),
+}
+
+fn plan_steps(sql: &str, arguments: Option<SpannerArguments>) -> Result<Vec<Step>, Error> {
+    let pieces: Vec<String> = if arguments.is_none() {
+        crate::sql::split_statements(sql)
+            .map_err(|e| SpannerError::Sql(e.to_string()))?
+            .into_iter()
+            .map(|piece| piece.to_string())
+            .collect()
+    } else {
+        vec![sql.to_string()]
+    };
+    let mut steps: Vec<Step> = Vec::with_capacity(pieces.len());
+    let mut arguments = arguments;
+    for piece in pieces {
+        let prepared = prepare_request(&piece, arguments.take())?;
+        if prepared.kind == StatementKind::Ddl {
+            if let Some(Step::Ddl(batch)) = steps.last_mut() {
+                batch.push(prepared.request.sql);
+                continue;
+            }
+            steps.push(Step::Ddl(vec![prepared.request.sql]));
+        } else {
+            steps.push(Step::Statement(prepared));
+        }
+    }
+    Ok(steps)
+}
+
+impl<'c> Executor<'c> for &'c mut SpannerConnection {
+    type Database = Spanner;
+
+    fn fetch_many<'e, 'q, E>(
+        self,
+        mut query: E,
+    ) -> BoxStream<'e, Result<Either<SpannerQueryResult, SpannerRow>, Error>>
+    where
+        'c: 'e,
+        E: Execute<'q, Spanner>,
+        'q: 'e,
+        E: 'q,
+    {
+        let arguments = query.take_arguments().map_err(Error::Encode);
+        let sql = query.sql();
+        Box::pin(try_stream! {
+            let arguments = arguments?;
+            let mut logger = QueryLogger::new(sql.clone(), self.options.log_settings.clone());
+            let steps = plan_steps(sql.as_str(), arguments)?;
+            self.flush_pending_rollback().await?;
+            for step in steps {
+                let prepared = match step {
+                    Step::Ddl(batch) => {
+                        if !matches!(self.transaction, TransactionState::None) {
+                            Err(SpannerError::DdlInTransaction(batch.join("; ")))?;
+                        }
+                        let admin = self.options.admin().await?;
+                        admin.update_ddl(self.client.database_path(), batch).await?;
+                        r#yield!(Either::Left(SpannerQueryResult::default()));
+                        continue;
+                    }
+                    Step::Statement(prepared) => prepared,
+                };
+                let options = self.take_request_options();
+                match (prepared.kind, &mut self.transaction) {
+                    (StatementKind::Query, TransactionState::None) => {
+                        let mut rows = self
+                            .client
+                            .query_single_use(prepared.request, &self.read_bound, &options)
+                            .await?;
+                        while let Some(row) = rows.stream.next_row().await? {
+                            logger.increment_rows_returned();
+                            r#yield!(Either::Right(row));
+                        }
+                        r#yield!(Either::Left(SpannerQueryResult::default()));
+                    }
+                    (StatementKind::Query, TransactionState::ReadOnly(tx)) => {
+                        let mut rows = tx.query(prepared.request, &options).await?;
+                        while let Some(row) = rows.next_row().await? {
+                            logger.increment_rows_returned();
+                            r#yield!(Either::Right(row));
+                        }
+                        r#yield!(Either::Left(SpannerQueryResult::default()));
+                    }
+                    (StatementKind::Query | StatementKind::Dml, TransactionState::ReadWrite(tx)) => {
+                        let mut rows = tx.execute_streaming(prepared.request, &options).await?;
+                        while let Some(row) = rows.next_row().await? {
+                            logger.increment_rows_returned();
+                            r#yield!(Either::Right(row));
+                        }
+                        let affected = rows.rows_affected().unwrap_or(0);
+                        logger.increase_rows_affected(affected);
+                        r#yield!(Either::Left(SpannerQueryResult::new(affected)));
+                    }
+                    (StatementKind::Dml, TransactionState::ReadOnly(_)) => {
+                        Err(SpannerError::Unsupported(
+                            "DML in a read-only transaction".into(),
+                        ))?;
+                    }
+                    (StatementKind::Dml, TransactionState::None) => {
+                        // Autocommit: run in its own read-write transaction; the rows of a
+                        // `THEN RETURN` clause are only released once the commit succeeded.
+                        let tag = self.next_transaction_tag.take();
+                        let mut attempt = 0;
+                        let (rows, affected) = loop {
+                            attempt += 1;
+                            let mut tx = self.client.begin_read_write(tag.clone()).await?;
+                            let result = match tx.execute(prepared.request.clone(), &options).await {
+                                Ok(done) => tx.commit().await.map(|info| (done, info)),
+                                Err(error) => {
+                                    if !crate::is_retryable(&error) {
+                                        let _ = tx.rollback().await;
+                                    }
+                                    Err(error)
+                                }
+                            };
+                            match result {
+                                Ok(((rows, affected), info)) => {
+                                    self.last_commit_timestamp = info.timestamp;
+                                    break (rows, affected.unwrap_or(0));
+                                }
+                                Err(error)
+                                    if crate::is_retryable(&error)
+                                        && attempt < self.max_autocommit_attempts =>
+                                {
+                                    backoff(attempt).await;
+                                }
+                                Err(error) => Err(error)?,
+                            }
+                        };
+                        for row in rows {
+                            logger.increment_rows_returned();
+                            r#yield!(Either::Right(row));
+                        }
+                        logger.increase_rows_affected(affected);
+                        r#yield!(Either::Left(SpannerQueryResult::new(affected)));
+                    }
+                    (StatementKind::Ddl, _) => {
+                        // Grouped above; unreachable in practice but harmless.
+                        Err(SpannerError::DdlInTransaction(prepared.request.sql))?;
+                    }
+                    (StatementKind::Empty, _) => {
+                        r#yield!(Either::Left(SpannerQueryResult::default()));
+                    }
+                    (StatementKind::Other, _) => {
+                        Err(SpannerError::Unsupported(format!(
+                            "the driver runs queries, DML and DDL; use the connection's methods \
+                             for transactions: {}",
+                            prepared.request.sql
+                        )))?;
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn fetch_optional<'e, 'q, E>(self, query: E) -> BoxFuture<'e, Result<Option<SpannerRow>, Error>>
+    where
+        'c: 'e,
+        E: Execute<'q, Spanner>,
+        'q: 'e,
+        E: 'q,
+    {
+        let mut stream = self.fetch_many(query);
+        Box::pin(async move {
+            let mut first = None;
+            // Drain the stream so that DML side effects and commits complete.
+            while let Some(item) = stream.try_next().await? {
+                if let Either::Right(row) = item {
+                    if first.is_none() {
+                        first = Some(row);
+                    }
+                }
+            }
+            Ok(first)
+        })
+    }
+
+    fn prepare_with<'e>(
+        self,
+        sql: SqlStr,
+        _parameters: &'e [SpannerTypeInfo],
+    ) -> BoxFuture<'e, Result<SpannerStatement, Error>>
+    where
+        'c: 'e,
+    {
+        Box::pin(async move {
+            let prepared = crate::sql::prepare_sql(sql.as_str())
+                .map_err(|e| SpannerError::Sql(e.to_string()))?;
+            let columns = if prepared.kind == StatementKind::Query {
+                // Typed NULL parameters let Spanner plan without values.
+                let request = SqlRequest {
+                    sql: prepared.sql.clone(),
+                    arguments: Vec::new(),
+                };
+                self.client.plan(request).await?
+            } else {
+                Default::default()
+            };
+            Ok(SpannerStatement {
+                sql,
+                columns,
+                parameters: prepared.param_count,
+            })
+        })
+    }
+
+    fn describe<'e>(self, sql: SqlStr) -> BoxFuture<'e, Result<Describe<Spanner>, Error>>
+    where
+        'c: 'e,
+    {
+        Box::pin(async move {
+            let statement = self.prepare_with(sql, &[]).await?;
+            let columns = statement.columns.columns.clone();
+            let nullable = vec![None; columns.len()];
+            Ok(Describe {
+                columns,
+                parameters: Some(Either::Right(statement.parameters)),
+                nullable,
+            })
+        })
+    }
+}

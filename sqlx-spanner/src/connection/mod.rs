@@ -1,0 +1,385 @@
+//! [`SpannerConnection`]: an sqlx connection to one Spanner database.
+//!
+//! A `SpannerConnection` is not a network connection: it borrows sessions from the session
+//! pool shared by every connection made from the same options. Outside a transaction each
+//! statement checks a session out for its duration; a transaction holds one session from
+//! `begin` to commit or rollback.
+
+mod executor;
+
+use std::future::Future;
+
+use sqlx_core::connection::Connection;
+use sqlx_core::error::Error;
+use sqlx_core::transaction::Transaction;
+use time::OffsetDateTime;
+
+use crate::client::mutation::to_proto;
+use crate::client::transaction::{ReadOnlyTransaction, ReadWriteTransaction, SqlRequest};
+use crate::client::SpannerClient;
+use crate::error::SpannerError;
+use crate::{
+    Mutation, RequestOptions, Spanner, SpannerArguments, SpannerConnectOptions, TimestampBound,
+};
+
+/// The transaction a connection is in, if any.
+pub(crate) enum TransactionState {
+    None,
+    ReadWrite(ReadWriteTransaction),
+    ReadOnly(ReadOnlyTransaction),
+}
+
+/// How the next `begin` opens its transaction.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum BeginMode {
+    #[default]
+    ReadWrite,
+    ReadOnly(TimestampBound),
+}
+
+/// A connection to a Spanner database (see the module docs for how it maps to sessions).
+pub struct SpannerConnection {
+    pub(crate) options: SpannerConnectOptions,
+    pub(crate) client: SpannerClient,
+    pub(crate) transaction: TransactionState,
+    /// A transaction dropped without commit/rollback, rolled back before the next request.
+    pub(crate) pending_rollback: Option<ReadWriteTransaction>,
+    pub(crate) next_begin: BeginMode,
+    pub(crate) next_transaction_tag: Option<String>,
+    pub(crate) next_request: RequestOptions,
+    pub(crate) read_bound: TimestampBound,
+    pub(crate) last_commit_timestamp: Option<OffsetDateTime>,
+    pub(crate) max_autocommit_attempts: u32,
+}
+
+impl std::fmt::Debug for SpannerConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpannerConnection")
+            .field("database", &self.client.database_path())
+            .field("in_transaction", &self.in_transaction())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SpannerConnection {
+    pub(crate) async fn establish(options: &SpannerConnectOptions) -> Result<Self, Error> {
+        let client = options.data_client().await?;
+        Ok(SpannerConnection {
+            options: options.clone(),
+            client,
+            transaction: TransactionState::None,
+            pending_rollback: None,
+            next_begin: BeginMode::ReadWrite,
+            next_transaction_tag: None,
+            next_request: RequestOptions::default(),
+            read_bound: TimestampBound::Strong,
+            last_commit_timestamp: None,
+            max_autocommit_attempts: 10,
+        })
+    }
+
+    fn in_transaction(&self) -> bool {
+        !matches!(self.transaction, TransactionState::None)
+    }
+
+    /// Rolls back a transaction that was dropped without commit or rollback.
+    pub(crate) async fn flush_pending_rollback(&mut self) -> Result<(), Error> {
+        if let Some(tx) = self.pending_rollback.take() {
+            // The transaction is abandoned either way; a failed rollback only means
+            // Spanner will time it out.
+            if let Err(error) = tx.rollback().await {
+                tracing::debug!(%error, "rollback of a dropped Spanner transaction failed");
+            }
+        }
+        Ok(())
+    }
+
+    /// Options (request tag, priority) for the next statement only.
+    ///
+    /// ```no_run
+    /// # async fn demo(conn: &mut sqlx_spanner::SpannerConnection) -> sqlx::Result<()> {
+    /// use sqlx_spanner::{Priority, RequestOptions};
+    /// conn.set_next_request_options(RequestOptions {
+    ///     tag: Some("app=billing,action=report".into()),
+    ///     priority: Some(Priority::Low),
+    /// });
+    /// sqlx::query("SELECT 1").execute(&mut *conn).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn set_next_request_options(&mut self, options: RequestOptions) {
+        self.next_request = options;
+    }
+
+    pub(crate) fn take_request_options(&mut self) -> RequestOptions {
+        std::mem::take(&mut self.next_request)
+    }
+
+    /// The transaction tag given to the next read-write transaction (`begin`, autocommit
+    /// DML or mutations).
+    pub fn set_next_transaction_tag(&mut self, tag: impl Into<String>) {
+        self.next_transaction_tag = Some(tag.into());
+    }
+
+    /// Staleness of queries run outside a transaction on this connection (default
+    /// [`TimestampBound::Strong`]). Stays in effect until changed.
+    pub fn set_read_staleness(&mut self, bound: TimestampBound) {
+        self.read_bound = bound;
+    }
+
+    /// How often autocommit DML and mutations are attempted when Spanner aborts them
+    /// (default 10). Explicit transactions are never retried by the driver: see
+    /// [`retry_transaction`](crate::retry_transaction).
+    pub fn set_max_autocommit_attempts(&mut self, attempts: u32) {
+        self.max_autocommit_attempts = attempts.max(1);
+    }
+
+    /// The commit timestamp of the last transaction this connection committed (explicit,
+    /// autocommit DML, or mutations).
+    pub fn last_commit_timestamp(&self) -> Option<OffsetDateTime> {
+        self.last_commit_timestamp
+    }
+
+    /// The snapshot timestamp of the open read-only transaction.
+    pub fn read_timestamp(&self) -> Option<OffsetDateTime> {
+        match &self.transaction {
+            TransactionState::ReadOnly(tx) => tx.read_timestamp(),
+            _ => None,
+        }
+    }
+
+    /// Begins a read-only transaction: every query in it reads one consistent snapshot at
+    /// `bound`, takes no locks and is never aborted. Writing in it is an error.
+    pub fn begin_read_only(
+        &mut self,
+        bound: TimestampBound,
+    ) -> impl Future<Output = Result<Transaction<'_, Spanner>, Error>> + Send + '_ {
+        self.next_begin = BeginMode::ReadOnly(bound);
+        Transaction::begin(self, None)
+    }
+
+    /// Applies mutations. Inside a read-write transaction they are buffered and applied at
+    /// commit; outside one they are committed at once in their own transaction (retried
+    /// if Spanner aborts it) and the commit timestamp is returned.
+    pub async fn apply_mutations(
+        &mut self,
+        mutations: Vec<Mutation>,
+    ) -> Result<Option<OffsetDateTime>, Error> {
+        let proto = to_proto(&mutations)?;
+        self.flush_pending_rollback().await?;
+        match &mut self.transaction {
+            TransactionState::ReadWrite(tx) => {
+                tx.buffer(proto);
+                Ok(None)
+            }
+            TransactionState::ReadOnly(_) => {
+                Err(SpannerError::Unsupported("mutations in a read-only transaction".into()).into())
+            }
+            TransactionState::None => {
+                let tag = self.next_transaction_tag.take();
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    let mut tx = self.client.begin_read_write(tag.clone()).await?;
+                    tx.buffer(proto.clone());
+                    match tx.commit().await {
+                        Ok(info) => {
+                            self.last_commit_timestamp = info.timestamp;
+                            return Ok(info.timestamp);
+                        }
+                        Err(error)
+                            if crate::is_retryable(&error)
+                                && attempt < self.max_autocommit_attempts =>
+                        {
+                            backoff(attempt).await;
+                        }
+                        Err(error) => return Err(error),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Buffers mutations in the open read-write transaction (applied at commit).
+    pub fn buffer_mutations(&mut self, mutations: Vec<Mutation>) -> Result<(), Error> {
+        let proto = to_proto(&mutations)?;
+        match &mut self.transaction {
+            TransactionState::ReadWrite(tx) => {
+                tx.buffer(proto);
+                Ok(())
+            }
+            _ => Err(SpannerError::Unsupported(
+                "buffer_mutations needs an open read-write transaction (use apply_mutations outside one)"
+                    .into(),
+            )
+            .into()),
+        }
+    }
+
+    /// Runs DML statements in one round trip (Spanner's batch DML), in the open
+    /// transaction or in an autocommit transaction. Returns rows affected per statement.
+    ///
+    /// Statements run in order and stop at the first error; outside a transaction nothing
+    /// is committed if any statement fails.
+    pub async fn execute_batch(
+        &mut self,
+        statements: Vec<(String, SpannerArguments)>,
+    ) -> Result<Vec<u64>, Error> {
+        let mut requests = Vec::with_capacity(statements.len());
+        for (sql, arguments) in statements {
+            let prepared = executor::prepare_request(&sql, Some(arguments))?;
+            if prepared.kind != crate::sql::StatementKind::Dml {
+                return Err(SpannerError::Unsupported(format!(
+                    "batch DML accepts only INSERT/UPDATE/DELETE statements: {sql}"
+                ))
+                .into());
+            }
+            requests.push(prepared.request);
+        }
+        self.flush_pending_rollback().await?;
+        let options = self.take_request_options();
+        match &mut self.transaction {
+            TransactionState::ReadWrite(tx) => tx
+                .batch_update(requests, &options)
+                .await
+                .map_err(|(e, _)| e),
+            TransactionState::ReadOnly(_) => {
+                Err(SpannerError::Unsupported("DML in a read-only transaction".into()).into())
+            }
+            TransactionState::None => {
+                let tag = self.next_transaction_tag.take();
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    let mut tx = self.client.begin_read_write(tag.clone()).await?;
+                    let result = match tx.batch_update(requests.clone(), &options).await {
+                        Ok(counts) => tx.commit().await.map(|info| (counts, info)),
+                        Err((error, _)) => {
+                            let _ = tx.rollback().await;
+                            Err(error)
+                        }
+                    };
+                    match result {
+                        Ok((counts, info)) => {
+                            self.last_commit_timestamp = info.timestamp;
+                            return Ok(counts);
+                        }
+                        Err(error)
+                            if crate::is_retryable(&error)
+                                && attempt < self.max_autocommit_attempts =>
+                        {
+                            backoff(attempt).await;
+                        }
+                        Err(error) => return Err(error),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs a statement as partitioned DML: Spanner splits it and commits each partition
+    /// on its own (not atomic, at-least-once per row). For large UPDATE/DELETE statements
+    /// that must be idempotent. Returns a lower bound of rows affected.
+    pub async fn execute_partitioned(
+        &mut self,
+        sql: &str,
+        arguments: SpannerArguments,
+    ) -> Result<u64, Error> {
+        if self.in_transaction() {
+            return Err(SpannerError::Unsupported(
+                "partitioned DML cannot run inside a transaction".into(),
+            )
+            .into());
+        }
+        let prepared = executor::prepare_request(sql, Some(arguments))?;
+        if prepared.kind != crate::sql::StatementKind::Dml {
+            return Err(SpannerError::Unsupported(format!(
+                "partitioned DML accepts only UPDATE/DELETE statements: {sql}"
+            ))
+            .into());
+        }
+        self.flush_pending_rollback().await?;
+        let options = self.take_request_options();
+        self.client
+            .partitioned_update(prepared.request, &options)
+            .await
+    }
+
+    /// Applies DDL statements as one batch through the database admin API and waits for
+    /// them to finish. (Plain `execute` of a DDL statement does the same for one statement.)
+    pub async fn execute_ddl<I, S>(&mut self, statements: I) -> Result<(), Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        if self.in_transaction() {
+            return Err(SpannerError::DdlInTransaction("execute_ddl".into()).into());
+        }
+        let statements: Vec<String> = statements.into_iter().map(Into::into).collect();
+        if statements.is_empty() {
+            return Ok(());
+        }
+        let admin = self.options.admin().await?;
+        admin
+            .update_ddl(self.client.database_path(), statements)
+            .await
+    }
+
+    pub(crate) fn single_request(sql: String, arguments: SpannerArguments) -> SqlRequest {
+        SqlRequest {
+            sql,
+            arguments: arguments.values,
+        }
+    }
+}
+
+/// Exponential backoff between attempts of an aborted transaction (10 ms .. ~1 s).
+pub(crate) async fn backoff(attempt: u32) {
+    let millis = 10u64.saturating_mul(1 << attempt.min(7));
+    tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+}
+
+impl Connection for SpannerConnection {
+    type Database = Spanner;
+    type Options = SpannerConnectOptions;
+
+    async fn close(mut self) -> Result<(), Error> {
+        self.flush_pending_rollback().await?;
+        if let TransactionState::ReadWrite(tx) =
+            std::mem::replace(&mut self.transaction, TransactionState::None)
+        {
+            tx.rollback().await?;
+        }
+        Ok(())
+    }
+
+    async fn close_hard(self) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// sqlx pings a connection each time it returns to the pool, so this sends nothing to
+    /// Spanner: it rolls back a transaction that was dropped without commit and clears the
+    /// per-statement options. A lost server shows up as an error on the next statement.
+    async fn ping(&mut self) -> Result<(), Error> {
+        self.flush_pending_rollback().await?;
+        self.next_request = RequestOptions::default();
+        self.next_transaction_tag = None;
+        self.next_begin = BeginMode::ReadWrite;
+        Ok(())
+    }
+
+    fn begin(
+        &mut self,
+    ) -> impl Future<Output = Result<Transaction<'_, Spanner>, Error>> + Send + '_ {
+        Transaction::begin(self, None)
+    }
+
+    fn shrink_buffers(&mut self) {}
+
+    async fn flush(&mut self) -> Result<(), Error> {
+        self.flush_pending_rollback().await
+    }
+
+    fn should_flush(&self) -> bool {
+        self.pending_rollback.is_some()
+    }
+}

@@ -1,0 +1,257 @@
+//! Errors: Spanner's gRPC status kept as [`SpannerDatabaseError`], and the driver's own
+//! failures as [`SpannerError`].
+
+use std::borrow::Cow;
+use std::error::Error as StdError;
+use std::fmt::{self, Display, Formatter};
+
+use gcloud_gax::grpc::{Code, Status};
+use sqlx_core::error::{DatabaseError, Error, ErrorKind};
+
+/// The gRPC status code Spanner answered with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SpannerCode {
+    /// `CANCELLED`
+    Cancelled,
+    /// `UNKNOWN`
+    Unknown,
+    /// `INVALID_ARGUMENT`: bad SQL, bad parameter, wrong type.
+    InvalidArgument,
+    /// `DEADLINE_EXCEEDED`
+    DeadlineExceeded,
+    /// `NOT_FOUND`: missing row, table, database or session.
+    NotFound,
+    /// `ALREADY_EXISTS`: duplicate primary key or unique index key.
+    AlreadyExists,
+    /// `PERMISSION_DENIED`
+    PermissionDenied,
+    /// `RESOURCE_EXHAUSTED`
+    ResourceExhausted,
+    /// `FAILED_PRECONDITION`: constraint violations, DDL conflicts.
+    FailedPrecondition,
+    /// `ABORTED`: the transaction was aborted; retry it from the beginning.
+    Aborted,
+    /// `OUT_OF_RANGE`: overflow, check constraint violations.
+    OutOfRange,
+    /// `UNIMPLEMENTED`: a feature Spanner (or the emulator) does not support.
+    Unimplemented,
+    /// `INTERNAL`
+    Internal,
+    /// `UNAVAILABLE`: the server could not be reached.
+    Unavailable,
+    /// `DATA_LOSS`
+    DataLoss,
+    /// `UNAUTHENTICATED`
+    Unauthenticated,
+}
+
+impl SpannerCode {
+    /// The canonical gRPC name, e.g. `ABORTED`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpannerCode::Cancelled => "CANCELLED",
+            SpannerCode::Unknown => "UNKNOWN",
+            SpannerCode::InvalidArgument => "INVALID_ARGUMENT",
+            SpannerCode::DeadlineExceeded => "DEADLINE_EXCEEDED",
+            SpannerCode::NotFound => "NOT_FOUND",
+            SpannerCode::AlreadyExists => "ALREADY_EXISTS",
+            SpannerCode::PermissionDenied => "PERMISSION_DENIED",
+            SpannerCode::ResourceExhausted => "RESOURCE_EXHAUSTED",
+            SpannerCode::FailedPrecondition => "FAILED_PRECONDITION",
+            SpannerCode::Aborted => "ABORTED",
+            SpannerCode::OutOfRange => "OUT_OF_RANGE",
+            SpannerCode::Unimplemented => "UNIMPLEMENTED",
+            SpannerCode::Internal => "INTERNAL",
+            SpannerCode::Unavailable => "UNAVAILABLE",
+            SpannerCode::DataLoss => "DATA_LOSS",
+            SpannerCode::Unauthenticated => "UNAUTHENTICATED",
+        }
+    }
+
+    fn from_grpc(code: Code) -> SpannerCode {
+        match code {
+            Code::Cancelled => SpannerCode::Cancelled,
+            Code::InvalidArgument => SpannerCode::InvalidArgument,
+            Code::DeadlineExceeded => SpannerCode::DeadlineExceeded,
+            Code::NotFound => SpannerCode::NotFound,
+            Code::AlreadyExists => SpannerCode::AlreadyExists,
+            Code::PermissionDenied => SpannerCode::PermissionDenied,
+            Code::ResourceExhausted => SpannerCode::ResourceExhausted,
+            Code::FailedPrecondition => SpannerCode::FailedPrecondition,
+            Code::Aborted => SpannerCode::Aborted,
+            Code::OutOfRange => SpannerCode::OutOfRange,
+            Code::Unimplemented => SpannerCode::Unimplemented,
+            Code::Internal => SpannerCode::Internal,
+            Code::Unavailable => SpannerCode::Unavailable,
+            Code::DataLoss => SpannerCode::DataLoss,
+            Code::Unauthenticated => SpannerCode::Unauthenticated,
+            Code::Ok | Code::Unknown => SpannerCode::Unknown,
+        }
+    }
+}
+
+impl Display for SpannerCode {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error status returned by Spanner, kept in [`sqlx::Error::Database`](Error::Database).
+///
+/// Downcast with `err.as_database_error().and_then(|e| e.try_downcast_ref::<SpannerDatabaseError>())`
+/// to read the [`SpannerCode`]; or use [`is_retryable`] to ask whether a transaction should be
+/// re-run.
+#[derive(Debug, Clone)]
+pub struct SpannerDatabaseError {
+    code: SpannerCode,
+    message: String,
+}
+
+impl SpannerDatabaseError {
+    /// An error with Spanner's status code and message.
+    pub fn new(code: SpannerCode, message: impl Into<String>) -> Self {
+        SpannerDatabaseError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn from_status(status: &Status) -> Self {
+        SpannerDatabaseError::new(SpannerCode::from_grpc(status.code()), status.message())
+    }
+
+    /// The gRPC status code.
+    pub fn spanner_code(&self) -> SpannerCode {
+        self.code
+    }
+
+    /// `true` when Spanner aborted the transaction: run it again from the beginning.
+    pub fn is_aborted(&self) -> bool {
+        self.code == SpannerCode::Aborted
+    }
+}
+
+impl Display for SpannerDatabaseError {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "Spanner error {}: {}", self.code, self.message)
+    }
+}
+
+impl StdError for SpannerDatabaseError {}
+
+impl DatabaseError for SpannerDatabaseError {
+    fn message(&self) -> &str {
+        &self.message
+    }
+
+    fn code(&self) -> Option<Cow<'_, str>> {
+        Some(Cow::Borrowed(self.code.as_str()))
+    }
+
+    fn as_error(&self) -> &(dyn StdError + Send + Sync + 'static) {
+        self
+    }
+
+    fn as_error_mut(&mut self) -> &mut (dyn StdError + Send + Sync + 'static) {
+        self
+    }
+
+    fn into_error(self: Box<Self>) -> Box<dyn StdError + Send + Sync + 'static> {
+        self
+    }
+
+    fn kind(&self) -> ErrorKind {
+        let message = self.message.as_str();
+        match self.code {
+            SpannerCode::AlreadyExists => ErrorKind::UniqueViolation,
+            SpannerCode::FailedPrecondition if message.contains("Foreign key") => {
+                ErrorKind::ForeignKeyViolation
+            }
+            SpannerCode::FailedPrecondition | SpannerCode::InvalidArgument
+                if message.contains("must not be NULL")
+                    || message.contains("Cannot specify a null value") =>
+            {
+                ErrorKind::NotNullViolation
+            }
+            SpannerCode::OutOfRange | SpannerCode::FailedPrecondition
+                if message.contains("Check constraint") =>
+            {
+                ErrorKind::CheckViolation
+            }
+            _ => ErrorKind::Other,
+        }
+    }
+}
+
+/// `true` when `error` is Spanner aborting a read-write transaction (`ABORTED`): nothing
+/// was committed and the whole transaction should be run again.
+///
+/// ```
+/// use sqlx_spanner::{is_retryable, SpannerCode, SpannerDatabaseError};
+///
+/// let aborted = sqlx::Error::Database(Box::new(SpannerDatabaseError::new(
+///     SpannerCode::Aborted,
+///     "Transaction was aborted",
+/// )));
+/// assert!(is_retryable(&aborted));
+/// assert!(!is_retryable(&sqlx::Error::RowNotFound));
+/// ```
+pub fn is_retryable(error: &Error) -> bool {
+    spanner_code(error) == Some(SpannerCode::Aborted)
+}
+
+/// The Spanner status code carried by `error`, if it came from Spanner.
+pub fn spanner_code(error: &Error) -> Option<SpannerCode> {
+    error
+        .as_database_error()
+        .and_then(|e| e.try_downcast_ref::<SpannerDatabaseError>())
+        .map(SpannerDatabaseError::spanner_code)
+}
+
+/// Failures of the driver itself (not statuses returned by Spanner).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SpannerError {
+    /// The SQL could not be parsed by the driver's lexer.
+    #[error("invalid SQL: {0}")]
+    Sql(String),
+    /// The number of bound arguments does not match the statement's placeholders.
+    #[error("the statement expects {expected} parameter(s) but {actual} were bound")]
+    ParameterCount {
+        /// Placeholders in the statement.
+        expected: usize,
+        /// Arguments bound.
+        actual: usize,
+    },
+    /// DDL was sent inside a read-write transaction.
+    #[error("DDL statements cannot run inside a transaction (Spanner applies schema changes outside transactions): {0}")]
+    DdlInTransaction(String),
+    /// A statement kind the driver cannot run.
+    #[error("unsupported statement: {0}")]
+    Unsupported(String),
+    /// A session could not be obtained from the session pool.
+    #[error("session pool: {0}")]
+    Session(String),
+    /// Spanner returned data the driver could not understand.
+    #[error("protocol error: {0}")]
+    Protocol(String),
+    /// Bad connection options.
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+impl From<SpannerError> for Error {
+    fn from(error: SpannerError) -> Self {
+        match error {
+            SpannerError::Protocol(message) => Error::Protocol(message),
+            SpannerError::Config(message) => Error::Configuration(message.into()),
+            other => Error::InvalidArgument(other.to_string()),
+        }
+    }
+}
+
+/// Converts a gRPC status into sqlx's error, keeping code and message.
+pub(crate) fn status_to_error(status: Status) -> Error {
+    Error::Database(Box::new(SpannerDatabaseError::from_status(&status)))
+}

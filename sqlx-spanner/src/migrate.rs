@@ -1,0 +1,1 @@
+//! Migrations placeholder (filled in below).

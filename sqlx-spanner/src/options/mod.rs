@@ -1,0 +1,289 @@
+//! [`SpannerConnectOptions`]: which database to reach and how.
+
+mod parse;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx_core::connection::{ConnectOptions, LogSettings};
+use sqlx_core::error::Error;
+use tokio::sync::OnceCell;
+
+use crate::client::admin::SpannerAdmin;
+use crate::client::{ClientSettings, SpannerClient};
+use crate::SpannerConnection;
+
+/// The environment variable naming an emulator (`host:port`), as in Google's clients.
+pub const EMULATOR_HOST_ENV: &str = "SPANNER_EMULATOR_HOST";
+
+/// Options for connecting to a Spanner database.
+///
+/// Build them from a URL,
+/// `spanner://projects/P/instances/I/databases/D?create_if_missing=true`,
+/// or with the builder methods. The emulator is used when [`emulator_host`] is set or the
+/// `SPANNER_EMULATOR_HOST` environment variable is; otherwise the driver connects to
+/// production Spanner with Application Default Credentials
+/// (`GOOGLE_APPLICATION_CREDENTIALS`, or `gcloud auth application-default login`), or with
+/// [`credentials_file`].
+///
+/// All connections made from one `SpannerConnectOptions` value (and its clones, such as
+/// the copy inside an `sqlx::Pool`) share one gRPC channel pool and one Spanner session
+/// pool. Changing an option through a builder method starts a new, separate client.
+///
+/// ```
+/// use std::str::FromStr;
+/// use sqlx_spanner::SpannerConnectOptions;
+///
+/// let options = SpannerConnectOptions::from_str(
+///     "spanner://projects/p1/instances/i1/databases/d1?create_if_missing=true",
+/// )
+/// .unwrap();
+/// assert_eq!(options.get_database(), "d1");
+/// assert_eq!(
+///     options.database_path(),
+///     "projects/p1/instances/i1/databases/d1"
+/// );
+/// ```
+///
+/// [`emulator_host`]: SpannerConnectOptions::emulator_host
+/// [`credentials_file`]: SpannerConnectOptions::credentials_file
+#[derive(Clone)]
+pub struct SpannerConnectOptions {
+    pub(crate) project: String,
+    pub(crate) instance: String,
+    pub(crate) database: String,
+    pub(crate) emulator_host: Option<String>,
+    pub(crate) endpoint: Option<String>,
+    pub(crate) credentials_file: Option<String>,
+    pub(crate) create_if_missing: bool,
+    pub(crate) min_sessions: usize,
+    pub(crate) max_sessions: usize,
+    pub(crate) channels: usize,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) log_settings: LogSettings,
+    shared: Arc<SharedClients>,
+}
+
+/// The clients shared by every connection made from one options value.
+#[derive(Default)]
+struct SharedClients {
+    data: OnceCell<SpannerClient>,
+    admin: OnceCell<SpannerAdmin>,
+}
+
+impl std::fmt::Debug for SpannerConnectOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpannerConnectOptions")
+            .field("database_path", &self.database_path())
+            .field("emulator_host", &self.resolved_emulator_host())
+            .field("create_if_missing", &self.create_if_missing)
+            .field("min_sessions", &self.min_sessions)
+            .field("max_sessions", &self.max_sessions)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for SpannerConnectOptions {
+    fn default() -> Self {
+        SpannerConnectOptions::new()
+    }
+}
+
+impl SpannerConnectOptions {
+    /// Options with defaults: project `local-project`, instance `test-instance`, database
+    /// `test-database` (set them with the builder methods).
+    pub fn new() -> Self {
+        SpannerConnectOptions {
+            project: "local-project".into(),
+            instance: "test-instance".into(),
+            database: "test-database".into(),
+            emulator_host: None,
+            endpoint: None,
+            credentials_file: None,
+            create_if_missing: false,
+            min_sessions: 1,
+            max_sessions: 100,
+            channels: 4,
+            connect_timeout: Duration::from_secs(30),
+            log_settings: LogSettings::default(),
+            shared: Arc::default(),
+        }
+    }
+
+    fn changed(mut self) -> Self {
+        self.shared = Arc::default();
+        self
+    }
+
+    /// The Google Cloud project id.
+    pub fn project(mut self, project: impl Into<String>) -> Self {
+        self.project = project.into();
+        self.changed()
+    }
+
+    /// The Spanner instance id.
+    pub fn instance(mut self, instance: impl Into<String>) -> Self {
+        self.instance = instance.into();
+        self.changed()
+    }
+
+    /// The database id.
+    pub fn database(mut self, database: impl Into<String>) -> Self {
+        self.database = database.into();
+        self.changed()
+    }
+
+    /// Connect to the emulator at `host:port` (overrides `SPANNER_EMULATOR_HOST`).
+    pub fn emulator_host(mut self, host: impl Into<String>) -> Self {
+        self.emulator_host = Some(host.into());
+        self.changed()
+    }
+
+    /// Overrides the production endpoint (e.g. a regional or Private Service Connect one).
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self.changed()
+    }
+
+    /// Authenticate with this credentials JSON file instead of Application Default
+    /// Credentials.
+    pub fn credentials_file(mut self, path: impl Into<String>) -> Self {
+        self.credentials_file = Some(path.into());
+        self.changed()
+    }
+
+    /// Create the database (and, on the emulator, the instance) when it does not exist.
+    pub fn create_if_missing(mut self, create: bool) -> Self {
+        self.create_if_missing = create;
+        self.changed()
+    }
+
+    /// Sessions the session pool keeps open (default 1).
+    pub fn min_sessions(mut self, n: usize) -> Self {
+        self.min_sessions = n;
+        self.changed()
+    }
+
+    /// Most sessions the session pool opens (default 100, at most 100 per channel).
+    pub fn max_sessions(mut self, n: usize) -> Self {
+        self.max_sessions = n.max(1);
+        self.changed()
+    }
+
+    /// gRPC channels (default 4).
+    pub fn channels(mut self, n: usize) -> Self {
+        self.channels = n.max(1);
+        self.changed()
+    }
+
+    /// How long to wait for the gRPC channel to connect (default 30 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self.changed()
+    }
+
+    /// The project id.
+    pub fn get_project(&self) -> &str {
+        &self.project
+    }
+
+    /// The instance id.
+    pub fn get_instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// The database id.
+    pub fn get_database(&self) -> &str {
+        &self.database
+    }
+
+    /// `projects/P/instances/I/databases/D`
+    pub fn database_path(&self) -> String {
+        format!(
+            "projects/{}/instances/{}/databases/{}",
+            self.project, self.instance, self.database
+        )
+    }
+
+    /// The emulator in use: the `emulator_host` option, else `SPANNER_EMULATOR_HOST`.
+    pub fn resolved_emulator_host(&self) -> Option<String> {
+        self.emulator_host.clone().or_else(|| {
+            std::env::var(EMULATOR_HOST_ENV)
+                .ok()
+                .filter(|host| !host.trim().is_empty())
+        })
+    }
+
+    pub(crate) fn client_settings(&self) -> ClientSettings {
+        ClientSettings {
+            database_path: self.database_path(),
+            emulator_host: self.resolved_emulator_host(),
+            endpoint: self.endpoint.clone(),
+            credentials_file: self.credentials_file.clone(),
+            min_sessions: self.min_sessions.min(self.max_sessions),
+            max_sessions: self.max_sessions.min(self.channels * 100),
+            channels: self.channels,
+            connect_timeout: self.connect_timeout,
+        }
+    }
+
+    /// The shared admin client (created on first use).
+    pub(crate) async fn admin(&self) -> Result<SpannerAdmin, Error> {
+        let settings = self.client_settings();
+        self.shared
+            .admin
+            .get_or_try_init(|| async move { SpannerAdmin::connect(&settings).await })
+            .await
+            .cloned()
+    }
+
+    /// The shared data client (created on first use, creating the database first when
+    /// `create_if_missing` is set).
+    pub(crate) async fn data_client(&self) -> Result<SpannerClient, Error> {
+        self.shared
+            .data
+            .get_or_try_init(|| async {
+                let settings = self.client_settings();
+                if self.create_if_missing {
+                    let admin = self.admin().await?;
+                    if !admin.database_exists(&settings.database_path).await? {
+                        admin
+                            .create_database(
+                                &settings.database_path,
+                                settings.emulator_host.is_some(),
+                            )
+                            .await?;
+                    }
+                }
+                SpannerClient::connect(&settings).await
+            })
+            .await
+            .cloned()
+    }
+}
+
+impl ConnectOptions for SpannerConnectOptions {
+    type Connection = SpannerConnection;
+
+    fn from_url(url: &url::Url) -> Result<Self, Error> {
+        parse::from_url(url)
+    }
+
+    fn to_url_lossy(&self) -> url::Url {
+        parse::to_url(self)
+    }
+
+    async fn connect(&self) -> Result<SpannerConnection, Error> {
+        SpannerConnection::establish(self).await
+    }
+
+    fn log_statements(mut self, level: log::LevelFilter) -> Self {
+        self.log_settings.log_statements(level);
+        self
+    }
+
+    fn log_slow_statements(mut self, level: log::LevelFilter, duration: Duration) -> Self {
+        self.log_settings.log_slow_statements(level, duration);
+        self
+    }
+}

@@ -1,0 +1,138 @@
+//! [`SpannerTransactionManager`] (sqlx's begin/commit/rollback) and [`retry_transaction`].
+//!
+//! `begin` opens a Spanner read-write transaction (or a read-only one after
+//! [`SpannerConnection::begin_read_only`]). Spanner has no savepoints, so nested
+//! transactions are an error. A commit that Spanner aborts returns an `ABORTED` database
+//! error ([`is_retryable`](crate::is_retryable)); nothing was written, and the caller
+//! re-runs the transaction, which [`retry_transaction`] does for you.
+
+use futures_core::future::BoxFuture;
+use sqlx_core::acquire::Acquire;
+use sqlx_core::error::Error;
+use sqlx_core::sql_str::SqlStr;
+use sqlx_core::transaction::{Transaction, TransactionManager};
+
+use crate::connection::{backoff, BeginMode, TransactionState};
+use crate::error::SpannerError;
+use crate::{Spanner, SpannerConnection};
+
+/// Implementation of sqlx's [`TransactionManager`] for Spanner.
+pub struct SpannerTransactionManager;
+
+impl TransactionManager for SpannerTransactionManager {
+    type Database = Spanner;
+
+    async fn begin(conn: &mut SpannerConnection, statement: Option<SqlStr>) -> Result<(), Error> {
+        conn.flush_pending_rollback().await?;
+        let mode = std::mem::take(&mut conn.next_begin);
+        if !matches!(conn.transaction, TransactionState::None) {
+            return Err(SpannerError::Unsupported(
+                "nested transactions: Spanner has no savepoints".into(),
+            )
+            .into());
+        }
+        if let Some(statement) = statement {
+            return Err(SpannerError::Unsupported(format!(
+                "custom BEGIN statements ({}); use begin() or begin_read_only()",
+                statement.as_str()
+            ))
+            .into());
+        }
+        conn.transaction = match mode {
+            BeginMode::ReadWrite => {
+                let tag = conn.next_transaction_tag.take();
+                TransactionState::ReadWrite(conn.client.begin_read_write(tag).await?)
+            }
+            BeginMode::ReadOnly(bound) => {
+                TransactionState::ReadOnly(conn.client.begin_read_only(&bound).await?)
+            }
+        };
+        Ok(())
+    }
+
+    async fn commit(conn: &mut SpannerConnection) -> Result<(), Error> {
+        match std::mem::replace(&mut conn.transaction, TransactionState::None) {
+            TransactionState::ReadWrite(tx) => {
+                let info = tx.commit().await?;
+                conn.last_commit_timestamp = info.timestamp;
+                Ok(())
+            }
+            // A read-only transaction has nothing to commit.
+            TransactionState::ReadOnly(_) | TransactionState::None => Ok(()),
+        }
+    }
+
+    async fn rollback(conn: &mut SpannerConnection) -> Result<(), Error> {
+        match std::mem::replace(&mut conn.transaction, TransactionState::None) {
+            TransactionState::ReadWrite(tx) => tx.rollback().await,
+            TransactionState::ReadOnly(_) | TransactionState::None => Ok(()),
+        }
+    }
+
+    fn start_rollback(conn: &mut SpannerConnection) {
+        // Called from `Drop`: the rollback RPC is sent before the connection's next use
+        // (or when the pool takes the connection back).
+        if let TransactionState::ReadWrite(tx) =
+            std::mem::replace(&mut conn.transaction, TransactionState::None)
+        {
+            conn.pending_rollback = Some(tx);
+        }
+    }
+
+    fn get_transaction_depth(conn: &SpannerConnection) -> usize {
+        usize::from(!matches!(conn.transaction, TransactionState::None))
+    }
+}
+
+/// Runs `body` in a read-write transaction and commits it, running it again (with
+/// backoff, up to `max_attempts` times) whenever Spanner aborts the transaction.
+///
+/// `body` may run more than once, so it must not have side effects outside the
+/// transaction. Errors other than `ABORTED`, from `body` or from the commit, end the
+/// retries and roll back.
+///
+/// ```no_run
+/// # async fn demo(pool: sqlx_spanner::SpannerPool) -> sqlx::Result<()> {
+/// let moved: u64 = sqlx_spanner::retry_transaction(&pool, 10, |tx| {
+///     Box::pin(async move {
+///         let r = sqlx::query("UPDATE Accounts SET Balance = Balance - 10 WHERE Id = 1")
+///             .execute(&mut **tx)
+///             .await?;
+///         Ok::<_, sqlx::Error>(r.rows_affected())
+///     })
+/// })
+/// .await?;
+/// # Ok(()) }
+/// ```
+pub async fn retry_transaction<'a, A, F, R>(
+    acquire: A,
+    max_attempts: u32,
+    mut body: F,
+) -> Result<R, Error>
+where
+    A: Acquire<'a, Database = Spanner> + Send,
+    F: for<'t> FnMut(&'t mut Transaction<'_, Spanner>) -> BoxFuture<'t, Result<R, Error>> + Send,
+    R: Send,
+{
+    let mut conn = acquire.acquire().await?;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut tx = sqlx_core::connection::Connection::begin(&mut *conn).await?;
+        let outcome = match body(&mut tx).await {
+            Ok(value) => tx.commit().await.map(|()| value),
+            Err(error) => {
+                if !crate::is_retryable(&error) {
+                    tx.rollback().await?;
+                }
+                Err(error)
+            }
+        };
+        match outcome {
+            Err(error) if crate::is_retryable(&error) && attempt < max_attempts.max(1) => {
+                backoff(attempt).await;
+            }
+            other => return other,
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! `JSON` <-> `sqlx::types::Json<T>` (also readable from STRING); `serde_json::Value` gets
+//! its impls from sqlx-core through `Json<Value>`.
+
+use serde::{Deserialize, Serialize};
+use sqlx_core::decode::Decode;
+use sqlx_core::encode::{Encode, IsNull};
+use sqlx_core::error::BoxDynError;
+use sqlx_core::types::{Json, Type};
+
+use super::{as_str, string_kind};
+use crate::{Spanner, SpannerArgumentBuffer, SpannerType, SpannerTypeInfo, SpannerValueRef};
+
+fn compatible(ty: &SpannerTypeInfo) -> bool {
+    ty.is(&SpannerType::Json) || ty.is(&SpannerType::String)
+}
+
+impl<T> Type<Spanner> for Json<T> {
+    fn type_info() -> SpannerTypeInfo {
+        SpannerTypeInfo::new(SpannerType::Json)
+    }
+
+    fn compatible(ty: &SpannerTypeInfo) -> bool {
+        compatible(ty)
+    }
+}
+
+impl<T: Serialize> Encode<'_, Spanner> for Json<T> {
+    fn encode_by_ref(&self, buf: &mut SpannerArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        buf.push(string_kind(serde_json::to_string(&self.0)?));
+        Ok(IsNull::No)
+    }
+}
+
+impl<'r, T: Deserialize<'r>> Decode<'r, Spanner> for Json<T> {
+    fn decode(value: SpannerValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(Json(serde_json::from_str(as_str(&value)?)?))
+    }
+}

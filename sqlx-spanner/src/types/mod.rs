@@ -1,0 +1,68 @@
+//! Conversions between Rust types and GoogleSQL types (`Type`, `Encode`, `Decode`).
+//!
+//! | GoogleSQL | Rust |
+//! |---|---|
+//! | `BOOL` | `bool` |
+//! | `INT64` | `i64` (and `i8`/`i16`/`i32`/`u8`/`u16`/`u32`, range-checked on decode) |
+//! | `FLOAT32` / `FLOAT64` | `f32` / `f64` (NaN and infinities included) |
+//! | `NUMERIC` | `rust_decimal::Decimal`, `bigdecimal::BigDecimal` |
+//! | `STRING` | `String`, `&str` |
+//! | `BYTES` | `Vec<u8>`, `&[u8]` |
+//! | `DATE` | `chrono::NaiveDate`, `time::Date` |
+//! | `TIMESTAMP` | `chrono::DateTime<Utc>`, `time::OffsetDateTime` (nanoseconds kept) |
+//! | `JSON` | `serde_json::Value`, `sqlx::types::Json<T>` |
+//! | `UUID` | `uuid::Uuid` (also readable from `STRING(36)`) |
+//! | `ENUM` | `i64` |
+//! | `PROTO` | `Vec<u8>` |
+//! | `ARRAY<T>` | `Vec<T>`, `Vec<Option<T>>` |
+//! | `STRUCT` | [`SpannerStruct`] |
+//!
+//! `Option<T>` is NULL; NULL parameters keep their type.
+
+mod array;
+mod bool;
+mod bytes;
+#[cfg(feature = "chrono")]
+mod chrono;
+mod float;
+mod int;
+#[cfg(feature = "json")]
+mod json;
+mod numeric;
+mod string;
+mod structs;
+mod time;
+#[cfg(feature = "uuid")]
+mod uuid;
+
+pub use structs::SpannerStruct;
+
+use prost_types::value::Kind;
+use sqlx_core::error::BoxDynError;
+
+use crate::SpannerValueRef;
+
+/// The string payload of a value (INT64, NUMERIC, STRING, BYTES, DATE, TIMESTAMP, JSON,
+/// UUID, ENUM and PROTO travel as strings).
+pub(crate) fn as_str<'r>(value: &SpannerValueRef<'r>) -> Result<&'r str, BoxDynError> {
+    match value.kind() {
+        Some(Kind::StringValue(s)) => Ok(s.as_str()),
+        other => Err(unexpected(value, other)),
+    }
+}
+
+pub(crate) fn unexpected(value: &SpannerValueRef<'_>, kind: Option<&Kind>) -> BoxDynError {
+    match kind {
+        None | Some(Kind::NullValue(_)) => Box::new(sqlx_core::error::UnexpectedNullError),
+        Some(kind) => format!(
+            "unexpected wire value {kind:?} for a {} value",
+            value.spanner_type_info()
+        )
+        .into(),
+    }
+}
+
+/// A string-kinded wire value.
+pub(crate) fn string_kind(s: impl Into<String>) -> Kind {
+    Kind::StringValue(s.into())
+}

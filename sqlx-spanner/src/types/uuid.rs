@@ -1,0 +1,34 @@
+//! `UUID` <-> `uuid::Uuid`; also readable from `STRING` columns holding the 36-character form.
+
+use sqlx_core::decode::Decode;
+use sqlx_core::encode::{Encode, IsNull};
+use sqlx_core::error::BoxDynError;
+use sqlx_core::types::Type;
+use uuid::Uuid;
+
+use super::{as_str, string_kind};
+use crate::{Spanner, SpannerArgumentBuffer, SpannerType, SpannerTypeInfo, SpannerValueRef};
+
+impl Type<Spanner> for Uuid {
+    fn type_info() -> SpannerTypeInfo {
+        SpannerTypeInfo::new(SpannerType::Uuid)
+    }
+
+    fn compatible(ty: &SpannerTypeInfo) -> bool {
+        ty.is(&SpannerType::Uuid) || ty.is(&SpannerType::String)
+    }
+}
+
+impl Encode<'_, Spanner> for Uuid {
+    fn encode_by_ref(&self, buf: &mut SpannerArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        buf.push(string_kind(self.hyphenated().to_string()));
+        Ok(IsNull::No)
+    }
+}
+
+impl Decode<'_, Spanner> for Uuid {
+    fn decode(value: SpannerValueRef<'_>) -> Result<Self, BoxDynError> {
+        let text = as_str(&value)?;
+        Uuid::parse_str(text).map_err(|e| format!("invalid UUID {text:?}: {e}").into())
+    }
+}
