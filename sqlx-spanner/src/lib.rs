@@ -37,6 +37,8 @@ mod request_options;
 mod row;
 pub mod sql;
 mod statement;
+#[cfg(feature = "migrate")]
+mod testing;
 mod timestamp_bound;
 mod transaction;
 mod type_info;

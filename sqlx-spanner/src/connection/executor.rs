@@ -70,11 +70,13 @@ fn plan_steps(sql: &str, arguments: Option<SpannerArguments>) -> Result<Vec<Step
     for piece in pieces {
         let prepared = prepare_request(&piece, arguments.take())?;
         if prepared.kind == StatementKind::Ddl {
+            let ddl = crate::sql::strip_comments(&prepared.request.sql)
+                .map_err(|e| SpannerError::Sql(e.to_string()))?;
             if let Some(Step::Ddl(batch)) = steps.last_mut() {
-                batch.push(prepared.request.sql);
+                batch.push(ddl);
                 continue;
             }
-            steps.push(Step::Ddl(vec![prepared.request.sql]));
+            steps.push(Step::Ddl(vec![ddl]));
         } else {
             steps.push(Step::Statement(prepared));
         }

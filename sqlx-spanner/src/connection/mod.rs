@@ -314,7 +314,11 @@ impl SpannerConnection {
         if self.in_transaction() {
             return Err(SpannerError::DdlInTransaction("execute_ddl".into()).into());
         }
-        let statements: Vec<String> = statements.into_iter().map(Into::into).collect();
+        let statements = statements
+            .into_iter()
+            .map(|s| crate::sql::strip_comments(&s.into()))
+            .collect::<Result<Vec<String>, _>>()
+            .map_err(|e| SpannerError::Sql(e.to_string()))?;
         if statements.is_empty() {
             return Ok(());
         }

@@ -1,7 +1,7 @@
 //! GoogleSQL text handling: placeholder rewriting, statement classification
 //! and script splitting.
 //!
-//! Everything here is built on a small [lexer](self::lexer) that knows the
+//! Everything here is built on a small [`lexer`] that knows the
 //! lexical structure of GoogleSQL (string, bytes and raw literals in all their
 //! quoting forms, backtick-quoted identifiers, `--`, `#` and `/* */`
 //! comments, `@name` parameters, `@@variables` and `@{...}` hints), so `?`,
@@ -260,6 +260,24 @@ pub fn split_statements(sql: &str) -> Result<Vec<&str>, SqlError> {
     }
     push(start, sql.len(), has_content);
     Ok(statements)
+}
+
+/// Removes comments (the DDL parser of Spanner does not accept them) and trims the
+/// statement. A comment becomes a single space so tokens around it stay apart.
+///
+/// # Errors
+///
+/// Returns an error if the text cannot be tokenized.
+pub fn strip_comments(sql: &str) -> Result<String, SqlError> {
+    let mut out = String::with_capacity(sql.len());
+    for token in Lexer::new(sql) {
+        let token = token?;
+        match token.kind {
+            TokenKind::LineComment | TokenKind::BlockComment => out.push(' '),
+            _ => out.push_str(token.text),
+        }
+    }
+    Ok(out.trim_matches(is_sql_whitespace).to_string())
 }
 
 fn is_sql_whitespace(c: char) -> bool {

@@ -502,3 +502,13 @@ fn split_reports_errors() {
         Err(SqlError::UnterminatedString { offset: 17 })
     );
 }
+
+#[test]
+fn strip_comments_keeps_literals() {
+    let sql =
+        "-- lead\nCREATE TABLE t (a STRING(MAX) DEFAULT ('--x')) /* c */ PRIMARY KEY (a) # end";
+    assert_eq!(
+        strip_comments(sql).unwrap(),
+        "CREATE TABLE t (a STRING(MAX) DEFAULT ('--x'))   PRIMARY KEY (a)"
+    );
+}
