@@ -133,9 +133,4 @@ impl SpannerClient {
     pub(crate) async fn session(&self) -> Result<Session, Error> {
         self.inner.sessions.acquire().await
     }
-
-    /// Closes the session pool (deleting the server-side sessions).
-    pub(crate) async fn close(&self) {
-        self.inner.sessions.close().await;
-    }
 }

@@ -129,18 +129,28 @@ impl SessionPool {
             last_used: Instant::now(),
         });
     }
+}
 
-    /// Deletes the idle sessions on the server and refuses new checkouts.
-    pub(crate) async fn close(&self) {
-        self.permits.close();
+impl Drop for SessionPool {
+    /// When the last client is gone, deletes the idle sessions on the server (best effort,
+    /// on the current tokio runtime if there is one; otherwise Spanner expires them).
+    fn drop(&mut self) {
         let idle: Vec<IdleSession> = std::mem::take(&mut *self.lock_idle());
-        let mut grpc = self.channels.conn();
-        for session in idle {
-            let request = DeleteSessionRequest { name: session.name };
-            if let Err(error) = grpc.delete_session(request, false, None).await {
-                tracing::debug!(%error, "deleting a Spanner session failed");
-            }
+        if idle.is_empty() {
+            return;
         }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let mut grpc = self.channels.conn();
+        runtime.spawn(async move {
+            for session in idle {
+                let request = DeleteSessionRequest { name: session.name };
+                if let Err(error) = grpc.delete_session(request, false, None).await {
+                    tracing::debug!(%error, "deleting a Spanner session failed");
+                }
+            }
+        });
     }
 }
 

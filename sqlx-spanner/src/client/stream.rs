@@ -59,7 +59,6 @@ pub(crate) struct ResultStream {
     chunked: bool,
     finished: bool,
     stats: Option<ResultSetStats>,
-    transaction_id: Option<Vec<u8>>,
 }
 
 impl ResultStream {
@@ -71,24 +70,7 @@ impl ResultStream {
             chunked: false,
             finished: false,
             stats: None,
-            transaction_id: None,
         }
-    }
-
-    /// Reads until the result metadata (column names and types) has arrived.
-    pub(crate) async fn columns(&mut self) -> Result<Arc<ResultColumns>, Error> {
-        while self.columns.is_none() && !self.finished {
-            self.receive().await?;
-        }
-        Ok(self
-            .columns
-            .clone()
-            .unwrap_or_else(|| Arc::new(ResultColumns::default())))
-    }
-
-    /// The id of a transaction begun inline by this statement.
-    pub(crate) fn transaction_id(&self) -> Option<&[u8]> {
-        self.transaction_id.as_deref()
     }
 
     /// Rows affected (DML only), known once the stream is exhausted.
@@ -130,9 +112,6 @@ impl ResultStream {
         if let Some(metadata) = &part.metadata {
             if self.columns.is_none() {
                 self.columns = Some(columns_from_metadata(Some(metadata)));
-            }
-            if let Some(tx) = &metadata.transaction {
-                self.transaction_id = Some(tx.id.clone());
             }
         }
         if part.stats.is_some() {

@@ -4,6 +4,7 @@ use prost_types::value::Kind;
 use sqlx_core::decode::Decode;
 use sqlx_core::error::{BoxDynError, Error};
 use sqlx_core::types::Type;
+use sqlx_core::value::ValueRef;
 
 use super::array::SpannerHasArrayType;
 use super::unexpected;
@@ -36,6 +37,21 @@ impl SpannerStruct {
                 len: self.fields.len(),
             })?;
         let value_ref = SpannerValueRef::new(&value.value, &value.type_info);
+        // Same type check as `Row::try_get`: many types travel as strings, so decoding alone
+        // would accept e.g. an INT64 field as `String`.
+        if !value_ref.is_null() && !T::compatible(&value.type_info) {
+            return Err(Error::ColumnDecode {
+                index: format!("struct field {index} ({name:?})"),
+                source: format!(
+                    "mismatched types; Rust type `{}` (as GoogleSQL type `{}`) is not compatible \
+                     with GoogleSQL type `{}`",
+                    std::any::type_name::<T>(),
+                    T::type_info(),
+                    value.type_info
+                )
+                .into(),
+            });
+        }
         T::decode(value_ref).map_err(|source| Error::ColumnDecode {
             index: format!("struct field {index} ({name:?})"),
             source,
