@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use gcloud_spanner::client::{Client, ClientConfig};
 use gcloud_spanner::statement::Statement;
-use sqlx::{Arguments, Row};
+use sqlx::Row;
 use sqlx_spanner::emulator::Emulator;
 use sqlx_spanner::{Mutation, SpannerArguments, SpannerConnectOptions, SpannerPoolOptions};
 

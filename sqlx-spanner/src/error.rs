@@ -162,20 +162,36 @@ impl DatabaseError for SpannerDatabaseError {
     }
 
     fn kind(&self) -> ErrorKind {
-        let message = self.message.as_str();
+        // Matched on the code plus the words Spanner (and the emulator) use; messages differ
+        // between DML and mutations, so several phrasings are recognised (case-insensitive):
+        // - duplicate key: ALREADY_EXISTS ("... already exists", "UNIQUE violation on index")
+        // - NOT NULL: FAILED_PRECONDITION "Cannot specify a null value for column: T.C" (DML
+        //   and mutations) or "A new row in table T does not specify a non-null value for
+        //   NOT NULL column(s): C" (insert mutation omitting the column)
+        // - CHECK: OUT_OF_RANGE "Check constraint `T`.`C` is violated for key ..."
+        // - FOREIGN KEY: FAILED_PRECONDITION "Foreign key `FK` constraint violation ..." /
+        //   "Foreign key constraint `FK` is violated ..."
+        let message = self.message.to_ascii_lowercase();
+        let has = |words: &str| message.contains(words);
         match self.code {
             SpannerCode::AlreadyExists => ErrorKind::UniqueViolation,
-            SpannerCode::FailedPrecondition if message.contains("Foreign key") => {
+            SpannerCode::FailedPrecondition | SpannerCode::InvalidArgument
+                if has("unique violation") || has("unique index violation") =>
+            {
+                ErrorKind::UniqueViolation
+            }
+            SpannerCode::FailedPrecondition if has("foreign key") && has("violat") => {
                 ErrorKind::ForeignKeyViolation
             }
             SpannerCode::FailedPrecondition | SpannerCode::InvalidArgument
-                if message.contains("must not be NULL")
-                    || message.contains("Cannot specify a null value") =>
+                if has("must not be null")
+                    || has("cannot specify a null value")
+                    || has("non-null value for") =>
             {
                 ErrorKind::NotNullViolation
             }
             SpannerCode::OutOfRange | SpannerCode::FailedPrecondition
-                if message.contains("Check constraint") =>
+                if has("check constraint") =>
             {
                 ErrorKind::CheckViolation
             }
@@ -254,4 +270,35 @@ impl From<SpannerError> for Error {
 /// Converts a gRPC status into sqlx's error, keeping code and message.
 pub(crate) fn status_to_error(status: Status) -> Error {
     Error::Database(Box::new(SpannerDatabaseError::from_status(&status)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(code: SpannerCode, message: &str) -> ErrorKind {
+        SpannerDatabaseError::new(code, message).kind()
+    }
+
+    #[test]
+    fn constraint_kinds_from_emulator_messages() {
+        use SpannerCode::*;
+        let cases = [
+            (AlreadyExists, "Failed to insert row with primary key ({pk#Id:1}) due to previously existing row", ErrorKind::UniqueViolation),
+            (AlreadyExists, "Table Parents: Row {Int64(1)} already exists.", ErrorKind::UniqueViolation),
+            (FailedPrecondition, "UNIQUE violation on index ParentsByEmail,  duplicate key: {String(\"a\")} in this transaction.", ErrorKind::UniqueViolation),
+            (FailedPrecondition, "Cannot specify a null value for column: Parents.Name in table: Parents", ErrorKind::NotNullViolation),
+            (FailedPrecondition, "A new row in table Parents does not specify a non-null value for NOT NULL column: Name", ErrorKind::NotNullViolation),
+            (FailedPrecondition, "A new row in table Parents does not specify a non-null value for these NOT NULL columns: Name", ErrorKind::NotNullViolation),
+            (OutOfRange, "Check constraint `Parents`.`AgeNonNegative` is violated for key {Int64(3)}", ErrorKind::CheckViolation),
+            (FailedPrecondition, "Foreign key `FkParent` constraint violation on table `Children`. Cannot find referenced key `{Int64(99)}` in table `Parents`.", ErrorKind::ForeignKeyViolation),
+            (FailedPrecondition, "Foreign key constraint `FkParent` is violated on table `Children`.", ErrorKind::ForeignKeyViolation),
+            (FailedPrecondition, "Could not parse 0.0000000001 as a NUMERIC.", ErrorKind::Other),
+            (OutOfRange, "int64 overflow: 9223372036854775807 + 1", ErrorKind::Other),
+            (InvalidArgument, "Syntax error: Unexpected identifier \"SELEC\"", ErrorKind::Other),
+        ];
+        for (code, message, expected) in cases {
+            assert_eq!(kind(code, message), expected, "{code} {message}");
+        }
+    }
 }

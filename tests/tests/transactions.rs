@@ -1,7 +1,7 @@
 //! Read-write and read-only transactions: commit, rollback, drop, abort and retry.
 
 use spanner_tests::pool_with_schema;
-use sqlx::{Acquire, Connection, Executor};
+use sqlx::{Acquire, Executor};
 use sqlx_spanner::{is_retryable, spanner_code, SpannerCode, SpannerPool, TimestampBound};
 
 const ACCOUNTS: &str =

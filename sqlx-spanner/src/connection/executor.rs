@@ -84,21 +84,14 @@ fn plan_steps(sql: &str, arguments: Option<SpannerArguments>) -> Result<Vec<Step
     Ok(steps)
 }
 
-impl<'c> Executor<'c> for &'c mut SpannerConnection {
-    type Database = Spanner;
-
-    fn fetch_many<'e, 'q, E>(
-        self,
-        mut query: E,
-    ) -> BoxStream<'e, Result<Either<SpannerQueryResult, SpannerRow>, Error>>
-    where
-        'c: 'e,
-        E: Execute<'q, Spanner>,
-        'q: 'e,
-        E: 'q,
-    {
-        let arguments = query.take_arguments().map_err(Error::Encode);
-        let sql = query.sql();
+impl SpannerConnection {
+    /// Runs one statement (with arguments) or a script (without), yielding rows and one
+    /// result per statement.
+    fn run<'e>(
+        &'e mut self,
+        sql: SqlStr,
+        arguments: Result<Option<SpannerArguments>, Error>,
+    ) -> BoxStream<'e, Result<Either<SpannerQueryResult, SpannerRow>, Error>> {
         Box::pin(try_stream! {
             let arguments = arguments?;
             let mut logger = QueryLogger::new(sql.clone(), self.options.log_settings.clone());
@@ -119,7 +112,9 @@ impl<'c> Executor<'c> for &'c mut SpannerConnection {
                 };
                 let options = self.take_request_options();
                 match (prepared.kind, &mut self.transaction) {
-                    (StatementKind::Query, TransactionState::None) => {
+                    // Statements the driver does not classify go to Spanner as queries, so
+                    // the caller gets Spanner's own error (e.g. a syntax error).
+                    (StatementKind::Query | StatementKind::Other, TransactionState::None) => {
                         let mut rows = self
                             .client
                             .query_single_use(prepared.request, &self.read_bound, &options)
@@ -130,7 +125,7 @@ impl<'c> Executor<'c> for &'c mut SpannerConnection {
                         }
                         r#yield!(Either::Left(SpannerQueryResult::default()));
                     }
-                    (StatementKind::Query, TransactionState::ReadOnly(tx)) => {
+                    (StatementKind::Query | StatementKind::Other, TransactionState::ReadOnly(tx)) => {
                         let mut rows = tx.query(prepared.request, &options).await?;
                         while let Some(row) = rows.next_row().await? {
                             logger.increment_rows_returned();
@@ -138,7 +133,10 @@ impl<'c> Executor<'c> for &'c mut SpannerConnection {
                         }
                         r#yield!(Either::Left(SpannerQueryResult::default()));
                     }
-                    (StatementKind::Query | StatementKind::Dml, TransactionState::ReadWrite(tx)) => {
+                    (
+                        StatementKind::Query | StatementKind::Dml | StatementKind::Other,
+                        TransactionState::ReadWrite(tx),
+                    ) => {
                         let mut rows = tx.execute_streaming(prepared.request, &options).await?;
                         while let Some(row) = rows.next_row().await? {
                             logger.increment_rows_returned();
@@ -198,32 +196,57 @@ impl<'c> Executor<'c> for &'c mut SpannerConnection {
                     (StatementKind::Empty, _) => {
                         r#yield!(Either::Left(SpannerQueryResult::default()));
                     }
-                    (StatementKind::Other, _) => {
-                        Err(SpannerError::Unsupported(format!(
-                            "the driver runs queries, DML and DDL; use the connection's methods \
-                             for transactions: {}",
-                            prepared.request.sql
-                        )))?;
-                    }
                 }
             }
             Ok(())
         })
     }
+}
 
-    fn fetch_optional<'e, 'q, E>(self, query: E) -> BoxFuture<'e, Result<Option<SpannerRow>, Error>>
+impl<'c> Executor<'c> for &'c mut SpannerConnection {
+    type Database = Spanner;
+
+    fn fetch_many<'e, 'q, E>(
+        self,
+        mut query: E,
+    ) -> BoxStream<'e, Result<Either<SpannerQueryResult, SpannerRow>, Error>>
     where
         'c: 'e,
         E: Execute<'q, Spanner>,
         'q: 'e,
         E: 'q,
     {
-        let mut stream = self.fetch_many(query);
+        let arguments = query.take_arguments().map_err(Error::Encode);
+        let sql = query.sql();
+        self.run(sql, arguments)
+    }
+
+    fn fetch_optional<'e, 'q, E>(
+        self,
+        mut query: E,
+    ) -> BoxFuture<'e, Result<Option<SpannerRow>, Error>>
+    where
+        'c: 'e,
+        E: Execute<'q, Spanner>,
+        'q: 'e,
+        E: 'q,
+    {
+        let arguments = query.take_arguments().map_err(Error::Encode);
+        let sql = query.sql();
+        // A query can stop after its first row; DML (and scripts) must run to completion
+        // so that their writes and commits happen.
+        let query_only = matches!(
+            crate::sql::statement_kind(sql.as_str()),
+            Ok(StatementKind::Query)
+        ) && matches!(arguments, Ok(Some(_)));
+        let mut stream = self.run(sql, arguments);
         Box::pin(async move {
             let mut first = None;
-            // Drain the stream so that DML side effects and commits complete.
             while let Some(item) = stream.try_next().await? {
                 if let Either::Right(row) = item {
+                    if query_only {
+                        return Ok(Some(row));
+                    }
                     if first.is_none() {
                         first = Some(row);
                     }

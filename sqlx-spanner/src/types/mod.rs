@@ -11,7 +11,7 @@
 //! | `DATE` | `chrono::NaiveDate`, `time::Date` |
 //! | `TIMESTAMP` | `chrono::DateTime<Utc>`, `time::OffsetDateTime` (nanoseconds kept) |
 //! | `JSON` | `serde_json::Value`, `sqlx::types::Json<T>` |
-//! | `UUID` | `uuid::Uuid` (also readable from `STRING(36)`) |
+//! | `STRING(36)` / `UUID` | `uuid::Uuid` (bound as STRING: the emulator has no UUID type) |
 //! | `ENUM` | `i64` |
 //! | `PROTO` | `Vec<u8>` |
 //! | `ARRAY<T>` | `Vec<T>`, `Vec<Option<T>>` |

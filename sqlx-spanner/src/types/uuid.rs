@@ -1,4 +1,6 @@
-//! `UUID` <-> `uuid::Uuid`; also readable from `STRING` columns holding the 36-character form.
+//! `uuid::Uuid` is bound as `STRING` (the 36-character hyphenated form), to be stored in
+//! `STRING(36)` columns: the emulator (and so every test) has no `UUID` type. It decodes
+//! from `STRING` and from `UUID` columns.
 
 use sqlx_core::decode::Decode;
 use sqlx_core::encode::{Encode, IsNull};
@@ -11,7 +13,7 @@ use crate::{Spanner, SpannerArgumentBuffer, SpannerType, SpannerTypeInfo, Spanne
 
 impl Type<Spanner> for Uuid {
     fn type_info() -> SpannerTypeInfo {
-        SpannerTypeInfo::new(SpannerType::Uuid)
+        SpannerTypeInfo::new(SpannerType::String)
     }
 
     fn compatible(ty: &SpannerTypeInfo) -> bool {
