@@ -4,6 +4,8 @@
 //! starts itself (killed when the test process exits). Every test gets its own database,
 //! so tests run in parallel. If no emulator can be started the test fails loudly.
 
+pub mod entities;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 

@@ -1,0 +1,35 @@
+//! SeaORM 2.0 on Cloud Spanner (feature `sea-orm`).
+//!
+//! * [`SpannerDatabase`]: a SeaORM connection ([`ConnectionTrait`](sea_orm::ConnectionTrait),
+//!   [`TransactionTrait`](sea_orm::TransactionTrait)) on an sqlx-spanner pool, plus
+//!   [`SpannerDatabase::transaction_with_retry`] for Spanner's aborted transactions.
+//! * [`SpannerDatabaseTransaction`]: an open read-write transaction.
+//! * [`schema::SpannerSchema`]: creates entity tables (interleaved, with commit-timestamp
+//!   columns) in one DDL batch.
+//! * [`translate`]: the PostgreSQL -> GoogleSQL translation every statement goes through.
+//! * [`sql_err`], [`is_aborted`], [`spanner_code`]: reading Spanner errors back from
+//!   [`DbErr`](sea_orm::DbErr) (SeaORM's own `DbErr::sql_err` cannot see them).
+//!
+//! ```ignore
+//! use sea_orm::{EntityTrait, TransactionTrait};
+//! use sea_query_spanner::orm::SpannerDatabase;
+//!
+//! let db = SpannerDatabase::connect("spanner://projects/p/instances/i/databases/d").await?;
+//! let cakes = cake::Entity::find().all(&db).await?;
+//! db.transaction::<_, _, sea_orm::DbErr>(|txn| Box::pin(async move {
+//!     cake::ActiveModel { name: Set("Lemon".into()), ..Default::default() }.insert(txn).await?;
+//!     Ok(())
+//! })).await?;
+//! ```
+
+mod connection;
+mod error;
+pub mod row;
+pub mod schema;
+mod transaction;
+pub mod translate;
+
+pub use connection::SpannerDatabase;
+pub use error::{is_aborted, spanner_code, sql_err};
+pub use schema::{SchemaError, SpannerSchema};
+pub use transaction::SpannerDatabaseTransaction;
