@@ -113,5 +113,8 @@ async fn prepare_describes_columns_and_from_row_maps() {
         .unwrap();
     assert_eq!(described.columns()[0].name(), "one");
     // Bad SQL fails at prepare time.
-    assert!(conn.prepare("SELECT nope FROM Nowhere".into_sql_str()).await.is_err());
+    assert!(conn
+        .prepare("SELECT nope FROM Nowhere".into_sql_str())
+        .await
+        .is_err());
 }

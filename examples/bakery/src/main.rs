@@ -81,9 +81,21 @@ async fn main() -> Result<()> {
     .await?;
     println!("inserted cakes {} and {}", chocolate.id, cheese.id);
     fruit::Entity::insert_many([
-        fruit::ActiveModel { id: Set(1), name: Set("Cherry".into()), cake_id: Set(Some(chocolate.id)) },
-        fruit::ActiveModel { id: Set(2), name: Set("Strawberry".into()), cake_id: Set(Some(chocolate.id)) },
-        fruit::ActiveModel { id: Set(3), name: Set("Lemon".into()), cake_id: Set(Some(cheese.id)) },
+        fruit::ActiveModel {
+            id: Set(1),
+            name: Set("Cherry".into()),
+            cake_id: Set(Some(chocolate.id)),
+        },
+        fruit::ActiveModel {
+            id: Set(2),
+            name: Set("Strawberry".into()),
+            cake_id: Set(Some(chocolate.id)),
+        },
+        fruit::ActiveModel {
+            id: Set(3),
+            name: Set("Lemon".into()),
+            cake_id: Set(Some(cheese.id)),
+        },
     ])
     .exec(&db)
     .await?;
@@ -95,14 +107,21 @@ async fn main() -> Result<()> {
         .await?;
     for (cake, fruits) in &with_fruit {
         let names: Vec<&str> = fruits.iter().map(|f| f.name.as_str()).collect();
-        println!("{} ({} layers, {}): {names:?}", cake.name, cake.layers, cake.price);
+        println!(
+            "{} ({} layers, {}): {names:?}",
+            cake.name, cake.layers, cake.price
+        );
     }
     assert_eq!(with_fruit.len(), 2);
 
     let pages = fruit::Entity::find()
         .order_by_asc(fruit::Column::Id)
         .paginate(&db, 2);
-    println!("{} fruits on {} pages", pages.num_items().await?, pages.num_pages().await?);
+    println!(
+        "{} fruits on {} pages",
+        pages.num_items().await?,
+        pages.num_pages().await?
+    );
 
     let cherry_cake = fruit::Entity::find_by_id(1_i64)
         .one(&db)
@@ -132,13 +151,21 @@ async fn main() -> Result<()> {
     println!("chocolate now costs {new_price}");
 
     // Interleaved rows and a commit timestamp written by Spanner.
-    singer::ActiveModel { singer_id: Set(1), name: Set("Marc".into()) }.insert(&db).await?;
+    singer::ActiveModel {
+        singer_id: Set(1),
+        name: Set("Marc".into()),
+    }
+    .insert(&db)
+    .await?;
     // Raw SQL through SeaORM is written for its Postgres renderer and translated.
     db.execute_unprepared(
         r#"INSERT INTO "album" ("singer_id", "album_id", "title", "updated_at") VALUES (1, 1, 'Total Junk', PENDING_COMMIT_TIMESTAMP())"#,
     )
     .await?;
-    let albums = album::Entity::find().filter(album::Column::SingerId.eq(1)).all(&db).await?;
+    let albums = album::Entity::find()
+        .filter(album::Column::SingerId.eq(1))
+        .all(&db)
+        .await?;
     println!("albums: {albums:?}");
 
     // 6. Raw sqlx on the same pool: queries, mutations, a stale read.
@@ -150,7 +177,10 @@ async fn main() -> Result<()> {
     .fetch_all(&pool)
     .await?;
     println!("fruit per cake (sqlx): {rows:?}");
-    assert_eq!(rows, [("Cheese".to_string(), 1), ("Chocolate".to_string(), 2)]);
+    assert_eq!(
+        rows,
+        [("Cheese".to_string(), 1), ("Chocolate".to_string(), 2)]
+    );
 
     let mut conn = pool.acquire().await?;
     sqlx::query("UPDATE fruit SET name = @p1 WHERE id = @p2")
@@ -177,7 +207,10 @@ async fn main() -> Result<()> {
     // Deleting a singer removes its interleaved albums (ON DELETE CASCADE).
     singer::Entity::delete_by_id(1_i64).exec(&db).await?;
     assert_eq!(album::Entity::find().count(&db).await?, 0);
-    let remaining = cake::Entity::find().filter(cake::Column::Layers.gt(0)).count(&db).await?;
+    let remaining = cake::Entity::find()
+        .filter(cake::Column::Layers.gt(0))
+        .count(&db)
+        .await?;
     println!("done: {remaining} cakes, no albums left after the cascade");
     Ok(())
 }

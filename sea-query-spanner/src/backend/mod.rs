@@ -1,6 +1,6 @@
 //! A [sea-query] backend that renders **GoogleSQL**, the SQL dialect of Cloud Spanner.
 //!
-//! [`SpannerQueryBuilder`] implements sea-query's [`QueryBuilder`] and [`SchemaBuilder`]
+//! [`SpannerQueryBuilder`] implements sea-query's [`QueryBuilder`](sea_query::QueryBuilder) and [`SchemaBuilder`]
 //! traits, so any sea-query statement can be built with it:
 //!
 //! ```ignore
