@@ -4,21 +4,15 @@
 //! Run with `cargo run -p sqlx-spanner --example quickstart`.
 
 use sqlx::Row;
-use sqlx_spanner::emulator::Emulator;
 use sqlx_spanner::{Mutation, SpannerArguments, SpannerConnectOptions, SpannerPoolOptions};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     // Keep the emulator alive until the end of main (it stops on drop).
-    let (_emulator, host) = match std::env::var("SPANNER_EMULATOR_HOST") {
-        Ok(host) if !host.is_empty() => (None, host),
-        _ => {
-            let emulator = Emulator::start()?;
-            let host = emulator.host().to_string();
-            println!("started the Spanner emulator on {host}");
-            (Some(emulator), host)
-        }
-    };
+    let (host, emulator) = sqlx_spanner::emulator::from_env_or_start()?;
+    if emulator.is_some() {
+        println!("started the Spanner emulator on {host}");
+    }
 
     let options = SpannerConnectOptions::new()
         .emulator_host(host)

@@ -140,6 +140,24 @@ impl Drop for Emulator {
     }
 }
 
+/// The emulator to use: the one `SPANNER_EMULATOR_HOST` names (`None` is returned for the
+/// process), or a new one started here. Keep the returned [`Emulator`] alive for as long
+/// as it is used: dropping it stops it.
+///
+/// ```no_run
+/// let (host, _emulator) = sqlx_spanner::emulator::from_env_or_start().expect("emulator");
+/// println!("using the emulator at {host}");
+/// ```
+pub fn from_env_or_start() -> Result<(String, Option<Emulator>), EmulatorError> {
+    match std::env::var(crate::EMULATOR_HOST_ENV) {
+        Ok(host) if !host.trim().is_empty() => Ok((host, None)),
+        _ => {
+            let emulator = Emulator::start()?;
+            Ok((emulator.host().to_string(), Some(emulator)))
+        }
+    }
+}
+
 fn free_port() -> io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }

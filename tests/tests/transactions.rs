@@ -257,3 +257,24 @@ async fn read_only_transactions_and_stale_reads() {
     assert_eq!(now, 222);
     let _ = conn.acquire().await.unwrap();
 }
+
+#[tokio::test]
+async fn failed_autocommit_dml_leaves_no_transaction_behind() {
+    let pool = accounts().await;
+    for round in 0..5_i64 {
+        // Fails (duplicate key) inside the autocommit transaction it began inline.
+        let dup = sqlx::query("INSERT INTO Accounts (Id, Balance) VALUES (1, 0)")
+            .execute(&pool)
+            .await;
+        assert!(dup.is_err());
+        // An explicit transaction right after must not be aborted by a leftover one.
+        let mut tx = pool.begin().await.unwrap();
+        sqlx::query("UPDATE Accounts SET Balance = @p1 WHERE Id = 2")
+            .bind(round)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(balance(&pool, 2).await, Some(round));
+    }
+}

@@ -18,7 +18,6 @@ use sea_orm::{
 use sea_query_spanner::backend::{InterleaveOnDelete, SpannerTableOptions};
 use sea_query_spanner::orm::{SpannerDatabase, SpannerSchema};
 use sqlx::migrate::MigrateDatabase;
-use sqlx_spanner::emulator::Emulator;
 use sqlx_spanner::{Spanner, SpannerConnectOptions, TimestampBound};
 
 type Result<T> = std::result::Result<T, Box<dyn Error + Send + Sync>>;
@@ -26,15 +25,10 @@ type Result<T> = std::result::Result<T, Box<dyn Error + Send + Sync>>;
 #[tokio::main]
 async fn main() -> Result<()> {
     // 1. An emulator: the one the environment names, or our own (stopped on drop).
-    let (_emulator, host) = match std::env::var("SPANNER_EMULATOR_HOST") {
-        Ok(host) if !host.is_empty() => (None, host),
-        _ => {
-            let emulator = Emulator::start()?;
-            let host = emulator.host().to_string();
-            println!("started the Spanner emulator on {host}");
-            (Some(emulator), host)
-        }
-    };
+    let (host, emulator) = sqlx_spanner::emulator::from_env_or_start()?;
+    if emulator.is_some() {
+        println!("started the Spanner emulator on {host}");
+    }
 
     // 2. A fresh database (dropped first if an earlier run left it).
     let url = format!(

@@ -257,6 +257,48 @@ impl SpannerClient {
         })
     }
 
+    /// Runs one DML statement in its own read-write transaction and commits it: the
+    /// transaction is begun inline by the statement (`TransactionSelector::Begin`), so this
+    /// costs two round trips. Returns the statement's rows (`THEN RETURN`), rows affected
+    /// and the commit. `ABORTED` is returned as is: nothing was committed.
+    pub(crate) async fn execute_autocommit(
+        &self,
+        request: SqlRequest,
+        options: &RequestOptions,
+        transaction_tag: Option<&str>,
+    ) -> Result<(Vec<SpannerRow>, Option<u64>, CommitInfo), Error> {
+        let mut session = self.session().await?;
+        let tag = transaction_tag.unwrap_or_default();
+        let selector = TransactionSelector {
+            selector: Some(transaction_selector::Selector::Begin(read_write_options())),
+        };
+        let request = execute_request(
+            &session,
+            selector,
+            request,
+            1,
+            QueryMode::Normal,
+            request_options(options, tag),
+        );
+        let result = session
+            .grpc()
+            .execute_sql(request, false, rpc_retry())
+            .await;
+        let (rows, affected, transaction_id) = rows_of(session.check(result)?.into_inner());
+        let transaction_id = transaction_id.ok_or_else(|| {
+            SpannerError::Protocol("Spanner did not return the inline-begun transaction".into())
+        })?;
+        let tx = ReadWriteTransaction {
+            session,
+            id: transaction_id,
+            seqno: 1,
+            tag: tag.to_string(),
+            mutations: Vec::new(),
+        };
+        let info = tx.commit().await?;
+        Ok((rows, affected, info))
+    }
+
     /// Begins a read-write transaction.
     pub(crate) async fn begin_read_write(
         &self,

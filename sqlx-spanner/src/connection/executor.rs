@@ -158,18 +158,12 @@ impl SpannerConnection {
                         let mut attempt = 0;
                         let (rows, affected) = loop {
                             attempt += 1;
-                            let mut tx = self.client.begin_read_write(tag.clone()).await?;
-                            let result = match tx.execute(prepared.request.clone(), &options).await {
-                                Ok(done) => tx.commit().await.map(|info| (done, info)),
-                                Err(error) => {
-                                    if !crate::is_retryable(&error) {
-                                        let _ = tx.rollback().await;
-                                    }
-                                    Err(error)
-                                }
-                            };
+                            let result = self
+                                .client
+                                .execute_autocommit(prepared.request.clone(), &options, tag.as_deref())
+                                .await;
                             match result {
-                                Ok(((rows, affected), info)) => {
+                                Ok((rows, affected, info)) => {
                                     self.last_commit_timestamp = info.timestamp;
                                     break (rows, affected.unwrap_or(0));
                                 }
