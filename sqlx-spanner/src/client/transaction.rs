@@ -405,31 +405,6 @@ impl ReadWriteTransaction {
         stream(&mut self.session, request).await
     }
 
-    /// Runs a statement to completion: its rows and, for DML, rows affected.
-    pub(crate) async fn execute(
-        &mut self,
-        request: SqlRequest,
-        options: &RequestOptions,
-    ) -> Result<(Vec<SpannerRow>, Option<u64>), Error> {
-        let seqno = self.next_seqno();
-        let request = execute_request(
-            &self.session,
-            self.selector(),
-            request,
-            seqno,
-            QueryMode::Normal,
-            request_options(options, &self.tag),
-        );
-        let result = self
-            .session
-            .grpc()
-            .execute_sql(request, false, rpc_retry())
-            .await;
-        let result = self.session.check(result)?;
-        let (rows, affected, _) = rows_of(result.into_inner());
-        Ok((rows, affected))
-    }
-
     /// Runs DML statements in one round trip. Stops at the first failing statement: its
     /// error is returned together with the counts of the statements that succeeded.
     pub(crate) async fn batch_update(
