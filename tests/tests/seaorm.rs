@@ -1031,3 +1031,41 @@ async fn binder_runs_sea_query_statements_with_sqlx() {
         .expect_err("the deferred error surfaces when the query runs");
     assert!(error.to_string().contains("time of day"), "{error}");
 }
+
+#[tokio::test]
+async fn stream_reads_entities_row_by_row() {
+    use futures_util::TryStreamExt;
+    let db = bakery_db("orm-stream").await;
+    let seeded = seed(&db).await;
+    let mut stream = fruit::Entity::find()
+        .order_by_asc(fruit::Column::Id)
+        .stream(&db)
+        .await
+        .expect("stream");
+    let mut names = Vec::new();
+    while let Some(fruit) = stream.try_next().await.expect("row") {
+        // `weight` is an f32 field on a FLOAT32 column: converted per entity, as in `all`.
+        names.push((fruit.id, fruit.name, fruit.weight));
+    }
+    drop(stream);
+    assert_eq!(names.len(), 4);
+    assert_eq!(names[0], (1, "Cherry".to_string(), Some(1.5)));
+    assert_eq!(names[3], (4, "Apple".to_string(), None));
+    // Stopping early releases the connection; the database stays usable.
+    {
+        let mut stream = cake::Entity::find().stream(&db).await.expect("stream");
+        assert!(stream.try_next().await.expect("row").is_some());
+    }
+    let cakes = cake::Entity::find().count(&db).await.expect("count");
+    assert_eq!(cakes as usize, seeded.cakes.len());
+    // A query error surfaces as a DbErr from the stream.
+    let bad = sea_orm::StreamTrait::stream_raw(
+        &db,
+        sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, "SELECT nope FROM \"fruit\""),
+    )
+    .await
+    .expect("stream");
+    let first: Vec<Result<sea_orm::QueryResult, sea_orm::DbErr>> =
+        futures_util::StreamExt::collect(bad).await;
+    assert!(matches!(first.as_slice(), [Err(_)]), "{first:?}");
+}

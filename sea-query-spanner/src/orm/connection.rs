@@ -96,6 +96,10 @@ impl SpannerDatabase {
         }
     }
 
+    pub(crate) fn registry(&self) -> &SharedRegistry {
+        &self.registry
+    }
+
     /// The underlying sqlx pool (for mutations, DDL, batch DML, read-only transactions...).
     pub fn pool(&self) -> &SpannerPool {
         &self.pool

@@ -4,6 +4,8 @@
 //!   [`TransactionTrait`](sea_orm::TransactionTrait)) on an sqlx-spanner pool, plus
 //!   [`SpannerDatabase::transaction_with_retry`] for Spanner's aborted transactions.
 //! * [`SpannerDatabaseTransaction`]: an open read-write transaction.
+//! * [`StreamTrait`](sea_orm::StreamTrait) for [`SpannerDatabase`]: `Entity::find().stream(&db)`
+//!   streams rows ([`SpannerRowStream`]).
 //! * [`schema::SpannerSchema`]: creates entity tables (interleaved, with commit-timestamp
 //!   columns) in one DDL batch.
 //! * [`translate`]: the PostgreSQL -> GoogleSQL translation every statement goes through.
@@ -26,10 +28,12 @@ mod connection;
 mod error;
 pub mod row;
 pub mod schema;
+mod stream;
 mod transaction;
 pub mod translate;
 
 pub use connection::SpannerDatabase;
 pub use error::{is_aborted, spanner_code, sql_err};
 pub use schema::{SchemaError, SpannerSchema};
+pub use stream::SpannerRowStream;
 pub use transaction::SpannerDatabaseTransaction;
