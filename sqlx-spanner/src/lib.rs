@@ -50,7 +50,7 @@ pub mod emulator;
 
 pub use arguments::{SpannerArgument, SpannerArgumentBuffer, SpannerArguments};
 pub use column::SpannerColumn;
-pub use connection::SpannerConnection;
+pub use connection::{abort_backoff, SpannerConnection};
 pub use database::Spanner;
 pub use error::{is_retryable, spanner_code, SpannerCode, SpannerDatabaseError, SpannerError};
 pub use mutation::{Mutation, MutationKind};

@@ -12,7 +12,7 @@ use sqlx_core::error::Error;
 use sqlx_core::sql_str::SqlStr;
 use sqlx_core::transaction::{Transaction, TransactionManager};
 
-use crate::connection::{backoff, BeginMode, TransactionState};
+use crate::connection::{abort_backoff, BeginMode, TransactionState};
 use crate::error::SpannerError;
 use crate::{Spanner, SpannerConnection};
 
@@ -130,7 +130,7 @@ where
         };
         match outcome {
             Err(error) if crate::is_retryable(&error) && attempt < max_attempts.max(1) => {
-                backoff(attempt).await;
+                abort_backoff(attempt).await;
             }
             other => return other,
         }

@@ -180,15 +180,9 @@ impl SpannerDatabase {
                     }
                 }
             }
-            backoff(attempt).await;
+            sqlx_spanner::abort_backoff(attempt).await;
         }
     }
-}
-
-/// Exponential backoff between attempts (10 ms .. ~1.3 s).
-async fn backoff(attempt: u32) {
-    let millis = 10u64.saturating_mul(1 << attempt.min(7));
-    tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
 }
 
 /// A statement ready for sqlx-spanner.

@@ -13,7 +13,7 @@ use sqlx_core::sql_str::SqlStr;
 use sqlx_core::try_stream;
 use sqlx_core::Either;
 
-use super::{backoff, SpannerConnection, TransactionState};
+use super::{abort_backoff, SpannerConnection, TransactionState};
 use crate::client::transaction::SqlRequest;
 use crate::error::SpannerError;
 use crate::sql::StatementKind;
@@ -171,7 +171,7 @@ impl SpannerConnection {
                                     if crate::is_retryable(&error)
                                         && attempt < self.max_autocommit_attempts =>
                                 {
-                                    backoff(attempt).await;
+                                    abort_backoff(attempt).await;
                                 }
                                 Err(error) => Err(error)?,
                             }

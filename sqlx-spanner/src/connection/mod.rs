@@ -190,7 +190,7 @@ impl SpannerConnection {
                             if crate::is_retryable(&error)
                                 && attempt < self.max_autocommit_attempts =>
                         {
-                            backoff(attempt).await;
+                            abort_backoff(attempt).await;
                         }
                         Err(error) => return Err(error),
                     }
@@ -267,7 +267,7 @@ impl SpannerConnection {
                             if crate::is_retryable(&error)
                                 && attempt < self.max_autocommit_attempts =>
                         {
-                            backoff(attempt).await;
+                            abort_backoff(attempt).await;
                         }
                         Err(error) => return Err(error),
                     }
@@ -336,8 +336,10 @@ impl SpannerConnection {
     }
 }
 
-/// Exponential backoff between attempts of an aborted transaction (10 ms .. ~1 s).
-pub(crate) async fn backoff(attempt: u32) {
+/// Waits before attempt `attempt + 1` of a transaction Spanner aborted: exponential
+/// backoff from 20 ms, capped at about 1.3 s. Used by [`retry_transaction`](crate::retry_transaction)
+/// and the driver's autocommit retries; exposed for retry loops of your own.
+pub async fn abort_backoff(attempt: u32) {
     let millis = 10u64.saturating_mul(1 << attempt.min(7));
     tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
 }
