@@ -1,5 +1,6 @@
 //! [`SpannerTypeInfo`]: the GoogleSQL type of a parameter or a result column.
 
+use std::borrow::Cow;
 use std::fmt::{self, Display, Formatter};
 
 use sqlx_core::type_info::TypeInfo;
@@ -46,21 +47,31 @@ pub enum SpannerType {
 }
 
 impl SpannerType {
+    /// The spelling of a scalar type (no allocation); `None` for composite types.
+    fn scalar_name(&self) -> Option<&'static str> {
+        Some(match self {
+            SpannerType::Bool => "BOOL",
+            SpannerType::Int64 => "INT64",
+            SpannerType::Float32 => "FLOAT32",
+            SpannerType::Float64 => "FLOAT64",
+            SpannerType::Numeric => "NUMERIC",
+            SpannerType::String => "STRING",
+            SpannerType::Bytes => "BYTES",
+            SpannerType::Date => "DATE",
+            SpannerType::Timestamp => "TIMESTAMP",
+            SpannerType::Json => "JSON",
+            SpannerType::Uuid => "UUID",
+            SpannerType::Interval => "INTERVAL",
+            _ => return None,
+        })
+    }
+
     /// The GoogleSQL spelling of the type, e.g. `ARRAY<INT64>`.
     pub fn name(&self) -> String {
+        if let Some(name) = self.scalar_name() {
+            return name.to_string();
+        }
         match self {
-            SpannerType::Bool => "BOOL".into(),
-            SpannerType::Int64 => "INT64".into(),
-            SpannerType::Float32 => "FLOAT32".into(),
-            SpannerType::Float64 => "FLOAT64".into(),
-            SpannerType::Numeric => "NUMERIC".into(),
-            SpannerType::String => "STRING".into(),
-            SpannerType::Bytes => "BYTES".into(),
-            SpannerType::Date => "DATE".into(),
-            SpannerType::Timestamp => "TIMESTAMP".into(),
-            SpannerType::Json => "JSON".into(),
-            SpannerType::Uuid => "UUID".into(),
-            SpannerType::Interval => "INTERVAL".into(),
             SpannerType::Enum(name) => format!("ENUM<{name}>"),
             SpannerType::Proto(name) => format!("PROTO<{name}>"),
             SpannerType::Array(inner) => format!("ARRAY<{}>", inner.name()),
@@ -78,6 +89,7 @@ impl SpannerType {
                 format!("STRUCT<{}>", fields.join(", "))
             }
             SpannerType::Unknown(code) => format!("UNKNOWN({code})"),
+            _ => String::new(),
         }
     }
 }
@@ -86,13 +98,18 @@ impl SpannerType {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SpannerTypeInfo {
     ty: SpannerType,
-    name: String,
+    /// Static for scalar types, so that creating and cloning their type information (once
+    /// per bound value, per array element) does not allocate.
+    name: Cow<'static, str>,
 }
 
 impl SpannerTypeInfo {
     /// Type information for `ty`.
     pub fn new(ty: SpannerType) -> Self {
-        let name = ty.name();
+        let name = match ty.scalar_name() {
+            Some(name) => Cow::Borrowed(name),
+            None => Cow::Owned(ty.name()),
+        };
         SpannerTypeInfo { ty, name }
     }
 
