@@ -130,6 +130,9 @@ pub(crate) struct ColumnHints {
     /// Registered tables named in the statement, in order, for unqualified columns.
     tables: Vec<String>,
     registry: Option<SharedRegistry>,
+    /// The template of each result column, resolved once from the first row (every row
+    /// of a result has the same columns).
+    resolved: std::sync::OnceLock<Vec<Option<Value>>>,
 }
 
 impl ColumnHints {
@@ -193,6 +196,7 @@ impl ColumnHints {
             by_name,
             tables,
             registry: Some(registry.clone()),
+            resolved: std::sync::OnceLock::new(),
         }
     }
 
@@ -212,14 +216,18 @@ pub(crate) fn to_query_result(
     row: &SpannerRow,
     hints: &ColumnHints,
 ) -> Result<QueryResult, String> {
+    let templates = hints.resolved.get_or_init(|| {
+        row.columns()
+            .iter()
+            .map(|column| hints.template(sqlx_core::column::Column::name(column)))
+            .collect()
+    });
     let mut values = BTreeMap::new();
     for (index, column) in row.columns().iter().enumerate() {
         let name = sqlx_core::column::Column::name(column);
-        let ty = sqlx_core::column::Column::type_info(column)
-            .spanner_type()
-            .clone();
-        let template = hints.template(name);
-        let value = convert(row, index, &ty, template.as_ref())
+        let ty = sqlx_core::column::Column::type_info(column).spanner_type();
+        let template = templates.get(index).and_then(Option::as_ref);
+        let value = convert(row, index, ty, template)
             .map_err(|e| format!("column `{name}` ({}): {e}", ty.name()))?;
         values.insert(name.to_string(), value);
     }
