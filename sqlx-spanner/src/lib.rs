@@ -54,7 +54,7 @@ pub use connection::{abort_backoff, SpannerConnection};
 pub use database::Spanner;
 pub use error::{is_retryable, spanner_code, SpannerCode, SpannerDatabaseError, SpannerError};
 pub use mutation::{Mutation, MutationKind};
-pub use options::{SpannerConnectOptions, EMULATOR_HOST_ENV};
+pub use options::{SessionPoolStatus, SpannerConnectOptions, EMULATOR_HOST_ENV};
 pub use query_result::SpannerQueryResult;
 pub use request_options::{Priority, RequestOptions};
 pub use row::SpannerRow;

@@ -102,6 +102,7 @@ impl SpannerConnection {
     /// conn.set_next_request_options(RequestOptions {
     ///     tag: Some("app=billing,action=report".into()),
     ///     priority: Some(Priority::Low),
+    ///     ..RequestOptions::default()
     /// });
     /// sqlx::query("SELECT 1").execute(&mut *conn).await?;
     /// # Ok(()) }
