@@ -115,18 +115,17 @@ pub(crate) fn normalize(status: Status) -> Status {
 }
 
 fn is_transport_failure(status: &Status) -> bool {
-    let mut source: Option<&(dyn StdError + 'static)> = status.source();
-    while let Some(error) = source {
-        if error.is::<gcloud_gax::grpc::transport::Error>() || error.is::<std::io::Error>() {
-            return true;
-        }
-        source = error.source();
+    // tonic attaches the underlying error (transport, hyper, h2, io) as the source of the
+    // statuses it makes from a failed connection; a status sent by the server has none.
+    if status.source().is_some() {
+        return true;
     }
     // Without a source, tonic's own wording for a broken connection.
     let message = status.message();
     message.contains("transport error")
         || message.contains("connection error")
         || message.contains("error trying to connect")
+        || message.contains("error reading a body from connection")
 }
 
 fn describe_chain(status: &Status) -> String {

@@ -427,10 +427,19 @@ impl Session {
         })
     }
 
-    /// Forgets this session: Spanner no longer knows it.
+    /// Forgets this session: Spanner no longer knows it. The idle sessions are dropped
+    /// too (deleted in the background): a lost session usually means a server restart,
+    /// which lost them all, and retrying through each stale one would only fail again.
     pub(crate) fn invalidate(&mut self) {
         if self.state == SessionState::Multiplexed {
             self.pool.forget_multiplexed(&self.name);
+        }
+        if self.state != SessionState::Invalid {
+            let stale: Vec<String> = std::mem::take(&mut *self.pool.lock_idle())
+                .into_iter()
+                .map(|s| s.name)
+                .collect();
+            self.pool.delete_in_background(stale);
         }
         self.state = SessionState::Invalid;
     }
@@ -449,32 +458,85 @@ impl Drop for Session {
                     return;
                 };
                 let pool = self.pool.clone();
-                let mut grpc = self.grpc.clone();
+                let grpc = self.grpc.clone();
                 let permit = self._permit.take();
                 runtime.spawn(async move {
-                    let rolled_back = match id {
-                        Some(transaction_id) => {
-                            let request = RollbackRequest {
-                                session: name.clone(),
-                                transaction_id,
-                            };
-                            let call = grpc.rollback(request, false, rpc::transient_retry());
-                            rpc::with_deadline(pool.deadlines.rpc, "Rollback", call)
-                                .await
-                                .is_ok()
-                        }
-                        None => false,
-                    };
-                    if rolled_back {
-                        pool.release(name);
-                    } else {
-                        delete_sessions(grpc, vec![name], pool.deadlines.rpc).await;
-                    }
+                    end_abandoned_transaction(&pool, grpc, name, id).await;
                     drop(permit);
                 });
             }
         }
     }
+}
+
+/// How long the driver keeps trying to end a transaction abandoned while the server was
+/// unreachable.
+const ABANDONED_CLEANUP: Duration = Duration::from_secs(300);
+
+/// Ends the read-write transaction a dropped session may hold: rolls it back (then the
+/// session returns to the pool), or deletes the session, retrying with backoff while the
+/// server is unreachable (a stopped server keeps the transaction, and on the emulator it
+/// blocks every other read-write transaction, until it is ended).
+async fn end_abandoned_transaction(
+    pool: &Arc<SessionPool>,
+    mut grpc: GrpcClient,
+    name: String,
+    id: Option<Vec<u8>>,
+) {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(100);
+    let limit = pool.deadlines.rpc;
+    loop {
+        let result = match &id {
+            Some(transaction_id) => {
+                let request = RollbackRequest {
+                    session: name.clone(),
+                    transaction_id: transaction_id.clone(),
+                };
+                let call = grpc.rollback(request, false, None);
+                rpc::with_deadline(limit, "Rollback", call)
+                    .await
+                    .map(|_| true)
+            }
+            None => {
+                let request = DeleteSessionRequest { name: name.clone() };
+                let call = grpc.delete_session(request, false, None);
+                rpc::with_deadline(limit, "DeleteSession", call)
+                    .await
+                    .map(|_| false)
+            }
+        };
+        match result {
+            // Rolled back: the session is clean again.
+            Ok(true) => {
+                pool.release(name);
+                return;
+            }
+            // Deleted.
+            Ok(false) => return,
+            Err(status) if is_transient(&status) && started.elapsed() < ABANDONED_CLEANUP => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(5));
+            }
+            Err(status) => {
+                // Spanner answered (the transaction or session is gone, or the rollback
+                // was refused): make sure the session is not reused.
+                tracing::debug!(%status, "ending an abandoned Spanner transaction");
+                if !rpc::is_session_not_found(&status) {
+                    delete_sessions(grpc, vec![name], limit).await;
+                }
+                return;
+            }
+        }
+    }
+}
+
+fn is_transient(status: &Status) -> bool {
+    rpc::is_resumable(status)
+        || matches!(
+            status.code(),
+            gcloud_gax::grpc::Code::DeadlineExceeded | gcloud_gax::grpc::Code::Unknown
+        )
 }
 
 /// `true` when `error` says Spanner no longer knows the session the request ran on.

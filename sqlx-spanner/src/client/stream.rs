@@ -138,7 +138,9 @@ impl RowDecoder {
     }
 }
 
-/// Where the parts of a stream come from, and how the request is sent again.
+/// Where the parts of a stream come from, and how the request is sent again. (The second
+/// variant exists only in unit tests.)
+#[cfg_attr(test, allow(clippy::large_enum_variant))]
 enum PartSource {
     Grpc {
         grpc: GrpcClient,
@@ -147,7 +149,7 @@ enum PartSource {
         stream: Option<Streaming<PartialResultSet>>,
     },
     #[cfg(test)]
-    Canned(tests::CannedSource),
+    Canned(Box<tests::CannedSource>),
 }
 
 impl PartSource {

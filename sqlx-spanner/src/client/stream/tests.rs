@@ -94,13 +94,13 @@ impl CannedSource {
 
 fn stream_of(parts: Vec<PartialResultSet>, failures: Vec<usize>) -> ResultStream {
     ResultStream::from_source(
-        PartSource::Canned(CannedSource {
+        PartSource::Canned(Box::new(CannedSource {
             parts,
             position: 0,
             delivered: 0,
             failures,
             restarts: Vec::new(),
-        }),
+        })),
         deadlines(),
         None,
     )
