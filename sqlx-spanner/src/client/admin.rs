@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use gcloud_gax::conn::{ConnectionManager as GaxConnectionManager, Environment};
+use gcloud_gax::conn::Environment;
 use gcloud_gax::grpc::{Code, Status};
 use gcloud_googleapis::spanner::admin::database::v1::{
     CreateDatabaseRequest, DropDatabaseRequest, GetDatabaseRequest, UpdateDatabaseDdlRequest,
@@ -16,11 +16,11 @@ use gcloud_longrunning::longrunning::Operation;
 use gcloud_spanner::admin::database::database_admin_client::DatabaseAdminClient;
 use gcloud_spanner::admin::instance::instance_admin_client::InstanceAdminClient;
 use gcloud_spanner::admin::AdminClientConfig;
-use gcloud_spanner::apiv1::conn_pool::{AUDIENCE, SPANNER};
 use gcloud_spanner::client::google_cloud_auth::credentials::CredentialsFile;
 use sqlx_core::error::Error;
 
-use super::{endpoint_url, rpc, ClientSettings};
+use super::channel::Channels;
+use super::{rpc, ClientSettings};
 use crate::error::{status_to_error, SpannerError};
 
 /// The admin API client for one Spanner endpoint (the emulator or Google Cloud).
@@ -50,48 +50,21 @@ impl AdminClients {
     }
 }
 
-/// The TLS name and target address of an endpoint URL (`https://host[:port]`).
-fn tls_name_and_target(endpoint: &str) -> (String, String) {
-    if endpoint == format!("https://{SPANNER}") {
-        return (SPANNER.to_string(), AUDIENCE.to_string());
-    }
-    let host = endpoint.trim_start_matches("https://");
-    let name = host.split(':').next().unwrap_or(host).to_string();
-    (name, endpoint.to_string())
-}
-
 async fn open_admin_clients(
     environment: &Environment,
     settings: &ClientSettings,
 ) -> Result<AdminClients, Error> {
-    let endpoint = endpoint_url(settings.endpoint.as_deref());
-    let (tls_name, target) = tls_name_and_target(&endpoint);
-    let options = settings.connection_options();
-    let open = |what: &'static str| {
-        let tls_name = tls_name.clone();
-        let target = target.clone();
-        let options = options.clone();
-        async move {
-            GaxConnectionManager::new(1, tls_name, &target, environment, &options)
-                .await
-                .map_err(|e| {
-                    Error::from(SpannerError::Config(format!(
-                        "cannot open the {what} admin channel to {target}: {e}"
-                    )))
-                })
-        }
-    };
-    let database_channels = open("database").await?;
-    let database_operations = OperationsClient::new(database_channels.conn())
+    let database_channels = Channels::open(1, environment, settings, "database admin").await?;
+    let database_operations = OperationsClient::new(database_channels.channel())
         .await
         .map_err(|e| SpannerError::Config(format!("cannot open the operations client: {e}")))?;
-    let instance_channels = open("instance").await?;
-    let instance_operations = OperationsClient::new(instance_channels.conn())
+    let instance_channels = Channels::open(1, environment, settings, "instance admin").await?;
+    let instance_operations = OperationsClient::new(instance_channels.channel())
         .await
         .map_err(|e| SpannerError::Config(format!("cannot open the operations client: {e}")))?;
     Ok(AdminClients {
-        database: DatabaseAdminClient::new(database_channels.conn(), database_operations),
-        instance: InstanceAdminClient::new(instance_channels.conn(), instance_operations),
+        database: DatabaseAdminClient::new(database_channels.channel(), database_operations),
+        instance: InstanceAdminClient::new(instance_channels.channel(), instance_operations),
     })
 }
 

@@ -7,6 +7,7 @@
 //! Everything above this module speaks the driver's own types.
 
 pub(crate) mod admin;
+pub(crate) mod channel;
 pub(crate) mod codec;
 pub(crate) mod mutation;
 pub(crate) mod rpc;
@@ -18,7 +19,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gcloud_gax::conn::{ConnectionOptions, Environment};
-use gcloud_spanner::apiv1::conn_pool::{ConnectionManager, SPANNER};
 use gcloud_spanner::client::ClientConfig;
 use sqlx_core::error::Error;
 
@@ -81,23 +81,19 @@ impl ClientSettings {
     }
 }
 
-/// The endpoint as `gcloud-spanner` needs it to send traffic there: a bare host name
-/// (`us-east1-spanner.googleapis.com`, a private endpoint) becomes `https://host`; with a
-/// bare host name the crate would only use it as the TLS name and still connect to the
-/// global endpoint.
-pub(crate) fn endpoint_url(endpoint: Option<&str>) -> String {
-    match endpoint.map(str::trim).filter(|e| !e.is_empty()) {
-        None => format!("https://{SPANNER}"),
-        Some(url) if url.starts_with("https://") => url.trim_end_matches('/').to_string(),
-        Some(url) if url.starts_with("http://") => {
-            // Spanner is only served over TLS: keep the host, use https.
-            format!(
-                "https://{}",
-                url.trim_start_matches("http://").trim_end_matches('/')
-            )
+/// An error with its sources (`transport error: tcp connect error: Connection refused`).
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
         }
-        Some(host) => format!("https://{}", host.trim_end_matches('/')),
+        source = cause.source();
     }
+    text
 }
 
 /// Builds the gRPC environment: the emulator (plain text, no auth) or Google Cloud with
@@ -155,13 +151,8 @@ impl SpannerClient {
     /// exist).
     pub(crate) async fn connect(settings: &ClientSettings) -> Result<Self, Error> {
         let environment = environment(settings).await?;
-        let endpoint = endpoint_url(settings.endpoint.as_deref());
-        let options = settings.connection_options();
-        let channels = ConnectionManager::new(settings.channels, &environment, &endpoint, &options)
-            .await
-            .map_err(|e| {
-                SpannerError::Config(format!("cannot open gRPC channel to {endpoint}: {e}"))
-            })?;
+        let channels =
+            channel::Channels::open(settings.channels, &environment, settings, "data").await?;
         let sessions = SessionPool::new(
             settings.database_path.clone(),
             channels,
@@ -199,27 +190,5 @@ impl SpannerClient {
             self.inner.sessions.idle_count(),
             self.inner.sessions.in_use_count(),
         )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::endpoint_url;
-
-    #[test]
-    fn a_bare_endpoint_host_becomes_the_connection_target() {
-        assert_eq!(endpoint_url(None), "https://spanner.googleapis.com");
-        assert_eq!(
-            endpoint_url(Some("us-east1-spanner.googleapis.com")),
-            "https://us-east1-spanner.googleapis.com"
-        );
-        assert_eq!(
-            endpoint_url(Some("https://spanner-nonprod.p.googleapis.com/")),
-            "https://spanner-nonprod.p.googleapis.com"
-        );
-        assert_eq!(
-            endpoint_url(Some("http://10.0.0.5:443")),
-            "https://10.0.0.5:443"
-        );
     }
 }

@@ -31,11 +31,11 @@ use gcloud_googleapis::spanner::v1::{
     CreateSessionRequest, DeleteSessionRequest, ExecuteSqlRequest, RollbackRequest,
     Session as ProtoSession, TransactionOptions, TransactionSelector,
 };
-use gcloud_spanner::apiv1::conn_pool::ConnectionManager;
 use gcloud_spanner::apiv1::spanner_client::Client as GrpcClient;
 use sqlx_core::error::Error;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use super::channel::Channels;
 use super::rpc::{self, Deadlines, Routing};
 use crate::error::{status_to_error, SpannerError};
 
@@ -64,7 +64,7 @@ struct IdleSession {
 
 pub(crate) struct SessionPool {
     database: String,
-    channels: ConnectionManager,
+    channels: Channels,
     idle: Mutex<Vec<IdleSession>>,
     permits: Arc<Semaphore>,
     settings: PoolSettings,
@@ -76,7 +76,7 @@ pub(crate) struct SessionPool {
 impl SessionPool {
     pub(crate) async fn new(
         database: String,
-        channels: ConnectionManager,
+        channels: Channels,
         settings: PoolSettings,
         deadlines: Deadlines,
     ) -> Result<Arc<Self>, Error> {
