@@ -136,7 +136,7 @@ async fn main() {
                 n += 1;
                 let id = next_id.fetch_add(1, Ordering::SeqCst);
                 tally.attempted.fetch_add(1, Ordering::SeqCst);
-                let explicit = (n + writer as u64) % 2 == 0;
+                let explicit = (n + writer as u64).is_multiple_of(2);
                 match tokio::time::timeout(BOUND, write_one(&pool, id, explicit)).await {
                     Ok(Ok(())) => {
                         tally
