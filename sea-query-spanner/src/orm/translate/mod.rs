@@ -77,6 +77,15 @@ pub enum TranslateError {
     },
 }
 
+impl From<crate::googlesql::Unsupported> for TranslateError {
+    fn from(rule: crate::googlesql::Unsupported) -> Self {
+        TranslateError::Unsupported {
+            construct: rule.construct,
+            reason: rule.reason,
+        }
+    }
+}
+
 pub(super) fn unsupported(
     construct: impl Into<String>,
     reason: impl Into<String>,

@@ -4,6 +4,7 @@ use super::keywords::{is_reserved, word_in, BOUNDARY_AFTER, BOUNDARY_BEFORE};
 use super::lexer::{Tk, Token};
 use super::operand::operand_start;
 use super::{syntax, unsupported, TranslateError};
+use crate::googlesql::{self, LockStrength, LockWait};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stmt {
@@ -12,12 +13,6 @@ enum Stmt {
     Insert,
     Update,
     Delete,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Conflict {
-    Ignore,
-    Update,
 }
 
 /// State of one parenthesis level.
@@ -45,7 +40,7 @@ pub(super) struct Translator {
     insert_at: Option<usize>,
     /// Columns of the `INSERT` column list.
     insert_columns: Vec<String>,
-    conflict: Option<Conflict>,
+    conflict: Option<googlesql::Upsert>,
     /// Output index of the top-level `THEN RETURN`.
     returning_at: Option<usize>,
     saw_top_where: bool,
@@ -217,15 +212,10 @@ impl Translator {
         }
         match self.stmt {
             Stmt::Insert => {
-                let modifier = match self.conflict {
-                    Some(Conflict::Ignore) => Some("IGNORE"),
-                    Some(Conflict::Update) => Some("UPDATE"),
-                    None => None,
-                };
-                if let (Some(modifier), Some(at)) = (modifier, self.insert_at) {
-                    let at = (at + 1).min(self.out.len());
-                    self.out.insert(at, Token::word(modifier, true));
-                    self.out.insert(at, Token::word("OR", true));
+                if let (Some(upsert), Some(at)) = (self.conflict, self.insert_at) {
+                    if let Some(insert) = self.out.get_mut(at) {
+                        insert.tk = Tk::Raw(upsert.keyword().to_owned());
+                    }
                 }
             }
             Stmt::Update | Stmt::Delete if !self.saw_top_where => {
@@ -323,8 +313,10 @@ impl Translator {
             "OFFSET" => {
                 if !self.frame().saw_limit {
                     self.out.push(Token::word("LIMIT", tok.space));
-                    self.out
-                        .push(Token::new(Tk::Num(i64::MAX.to_string()), true));
+                    self.out.push(Token::new(
+                        Tk::Num(googlesql::UNBOUNDED_LIMIT.to_owned()),
+                        true,
+                    ));
                     self.frame().saw_limit = true;
                     self.out.push(Token { space: true, ..tok });
                 } else {
@@ -465,20 +457,20 @@ impl Translator {
         Ok(())
     }
 
-    /// Translates `ON CONFLICT ...` (the `ON` is already consumed).
+    /// Translates `ON CONFLICT ...` (the `ON` is already consumed) by the rule book's
+    /// [`upsert`](googlesql::upsert) rule.
     fn on_conflict(&mut self, on: &Token) -> Result<(), TranslateError> {
         if self.stmt != Stmt::Insert || self.depth() != 0 || self.conflict.is_some() {
             return Err(syntax(on.offset, "unexpected ON CONFLICT"));
         }
         self.expect_kw("CONFLICT")?;
+        let mut conflict = googlesql::Conflict::default();
         if self.peek_kw(0, "ON") && self.peek_kw(1, "CONSTRAINT") {
-            return Err(unsupported(
-                "`ON CONFLICT ON CONSTRAINT`",
-                "Spanner upserts (INSERT OR UPDATE / INSERT OR IGNORE) only detect conflicts \
-                 on the primary key; name the primary key columns instead",
-            ));
+            conflict.on_constraint = true;
+            return Err(googlesql::upsert(&self.insert_columns, &conflict)
+                .err()
+                .map_or_else(|| syntax(on.offset, "unexpected ON CONSTRAINT"), Into::into));
         }
-        let mut target = Vec::new();
         if self.peek_is(0, &Tk::LParen) {
             self.bump();
             loop {
@@ -486,134 +478,95 @@ impl Translator {
                     Some(t) if t.tk == Tk::RParen => break,
                     Some(t) if t.tk == Tk::Comma => {}
                     Some(t) => match (t.ident_name(), self.peek(0).map(|n| &n.tk)) {
-                        (Some(name), Some(Tk::Comma | Tk::RParen)) => target.push(name),
+                        (Some(name), Some(Tk::Comma | Tk::RParen)) => conflict.target.push(name),
                         _ => {
-                            return Err(unsupported(
-                                "`ON CONFLICT` with an expression target",
-                                "Spanner upserts only detect conflicts on primary key columns",
-                            ))
+                            conflict.expression_target = true;
+                            break;
                         }
                     },
                     None => return Err(syntax(self.end_offset(), "unterminated conflict target")),
                 }
             }
             if self.peek_kw(0, "WHERE") {
-                return Err(unsupported(
-                    "`ON CONFLICT (...) WHERE ...`",
-                    "Spanner has no partial unique indexes to infer",
-                ));
+                conflict.condition = true;
             }
+        }
+        if conflict.expression_target || conflict.condition {
+            googlesql::upsert(&self.insert_columns, &conflict)?;
         }
         self.expect_kw("DO")?;
         if self.peek_kw(0, "NOTHING") {
             self.bump();
-            self.conflict = Some(Conflict::Ignore);
-            return Ok(());
-        }
-        self.expect_kw("UPDATE")?;
-        self.expect_kw("SET")?;
-        let mut updated = Vec::new();
-        loop {
-            let column = self.expect_ident("a column name")?;
-            let ends_assignment = match self.peek(4) {
-                None => true,
-                Some(t) => {
-                    matches!(t.tk, Tk::Comma | Tk::Semi) || t.is_kw("RETURNING") || t.is_kw("WHERE")
+            conflict.do_nothing = true;
+        } else {
+            self.expect_kw("UPDATE")?;
+            self.expect_kw("SET")?;
+            loop {
+                let column = self.expect_ident("a column name")?;
+                let ends_assignment = match self.peek(4) {
+                    None => true,
+                    Some(t) => {
+                        matches!(t.tk, Tk::Comma | Tk::Semi)
+                            || t.is_kw("RETURNING")
+                            || t.is_kw("WHERE")
+                    }
+                };
+                let from_excluded = self.peek(0).is_some_and(|t| t.tk == Tk::Op("=".into()))
+                    && self.peek(1).and_then(Token::ident_name).as_deref() == Some("excluded")
+                    && self.peek_is(2, &Tk::Dot)
+                    && self
+                        .peek(3)
+                        .and_then(Token::ident_name)
+                        .is_some_and(|c| c.eq_ignore_ascii_case(&column))
+                    && ends_assignment;
+                if !from_excluded {
+                    // The expression cannot be skipped reliably: the rule's error now.
+                    return Err(googlesql::computed_upsert_assignment(&column).into());
                 }
-            };
-            let assignment_ok = self.peek(0).is_some_and(|t| t.tk == Tk::Op("=".into()))
-                && self.peek(1).and_then(Token::ident_name).as_deref() == Some("excluded")
-                && self.peek_is(2, &Tk::Dot)
-                && self
-                    .peek(3)
-                    .and_then(Token::ident_name)
-                    .is_some_and(|c| c.eq_ignore_ascii_case(&column))
-                && ends_assignment;
-            if !assignment_ok {
-                return Err(unsupported(
-                    format!("`ON CONFLICT DO UPDATE SET {column} = <expression>`"),
-                    "Spanner's INSERT OR UPDATE can only store the inserted values; every \
-                     assignment must be `col = excluded.col`",
-                ));
-            }
-            for _ in 0..4 {
-                self.bump();
-            }
-            updated.push(column);
-            if self.peek_is(0, &Tk::Comma) {
-                self.bump();
-            } else {
-                break;
-            }
-        }
-        if self.peek_kw(0, "WHERE") {
-            return Err(unsupported(
-                "`ON CONFLICT DO UPDATE ... WHERE ...`",
-                "Spanner's INSERT OR UPDATE cannot update conditionally",
-            ));
-        }
-        let contains =
-            |list: &[String], name: &str| list.iter().any(|c| c.eq_ignore_ascii_case(name));
-        if let Some(extra) = updated.iter().find(|c| !contains(&self.insert_columns, c)) {
-            return Err(unsupported(
-                format!("`ON CONFLICT DO UPDATE SET {extra} = excluded.{extra}`"),
-                format!(
-                    "column `{extra}` is not inserted, and Spanner's INSERT OR UPDATE only \
-                     writes the inserted columns"
-                ),
-            ));
-        }
-        if let Some(kept) = self
-            .insert_columns
-            .iter()
-            .find(|c| !contains(&target, c) && !contains(&updated, c))
-        {
-            return Err(unsupported(
-                "`ON CONFLICT DO UPDATE` that keeps some inserted columns",
-                format!(
-                    "Spanner's INSERT OR UPDATE overwrites every inserted column, but `{kept}` \
-                     is not in the update list; update all inserted columns or insert fewer"
-                ),
-            ));
-        }
-        self.conflict = Some(Conflict::Update);
-        Ok(())
-    }
-
-    /// `FOR UPDATE` is supported by Spanner; other locking clauses are not.
-    fn lock_clause(&mut self, tok: Token) -> Result<(), TranslateError> {
-        if !self.peek_kw(0, "UPDATE") {
-            let mut clause = String::from("FOR");
-            let mut n = 0;
-            while let Some(Tk::Word(w)) = self.peek(n).map(|t| &t.tk) {
-                if ["NO", "KEY", "UPDATE", "SHARE"]
-                    .iter()
-                    .any(|k| w.eq_ignore_ascii_case(k))
-                {
-                    clause.push(' ');
-                    clause.push_str(&w.to_ascii_uppercase());
-                    n += 1;
+                for _ in 0..4 {
+                    self.bump();
+                }
+                conflict.from_excluded.push(column);
+                if self.peek_is(0, &Tk::Comma) {
+                    self.bump();
                 } else {
                     break;
                 }
             }
-            return Err(unsupported(
-                format!("`{clause}`"),
-                "Spanner only supports the FOR UPDATE locking clause",
-            ));
-        }
-        self.out.push(tok);
-        if let Some(update) = self.bump() {
-            self.out.push(update);
-        }
-        for modifier in ["OF", "NOWAIT", "SKIP"] {
-            if self.peek_kw(0, modifier) {
-                return Err(unsupported(
-                    format!("`FOR UPDATE {modifier} ...`"),
-                    "Spanner's FOR UPDATE takes no table list or wait policy",
-                ));
+            if self.peek_kw(0, "WHERE") {
+                conflict.condition = true;
             }
         }
+        self.conflict = Some(googlesql::upsert(&self.insert_columns, &conflict)?);
+        Ok(())
+    }
+
+    /// A locking clause, by the rule book's [`lock_clause`](googlesql::lock_clause) rule.
+    fn lock_clause(&mut self, tok: Token) -> Result<(), TranslateError> {
+        let strength = if self.peek_kw(0, "UPDATE") {
+            self.bump();
+            LockStrength::Update
+        } else if self.peek_kw(0, "SHARE") {
+            self.bump();
+            LockStrength::Share
+        } else if self.peek_kw(0, "NO") && self.peek_kw(1, "KEY") && self.peek_kw(2, "UPDATE") {
+            LockStrength::NoKeyUpdate
+        } else if self.peek_kw(0, "KEY") && self.peek_kw(1, "SHARE") {
+            LockStrength::KeyShare
+        } else {
+            return Err(syntax(tok.offset, "expected a locking clause after FOR"));
+        };
+        let of_tables = self.peek_kw(0, "OF");
+        let wait = if self.peek_kw(0, "NOWAIT") {
+            LockWait::Nowait
+        } else if self.peek_kw(0, "SKIP") {
+            LockWait::SkipLocked
+        } else {
+            LockWait::Block
+        };
+        let clause = googlesql::lock_clause(strength, of_tables, wait)?;
+        self.out
+            .push(Token::new(Tk::Raw(clause.to_owned()), tok.space));
         Ok(())
     }
 
@@ -819,7 +772,7 @@ impl Translator {
             self.expect(&Tk::RBracket, "`]`")?;
             dimensions += 1;
         }
-        let scalar = map_type(&name)?;
+        let scalar = googlesql::cast_type(&name)?;
         match dimensions {
             0 => Ok(scalar.to_owned()),
             1 => Ok(format!("ARRAY<{scalar}>")),
@@ -837,33 +790,6 @@ fn default_values_error() -> TranslateError {
         "Spanner requires an explicit column list; set at least one column (for example the \
          primary key) on the model",
     )
-}
-
-/// Maps a PostgreSQL type name (lower-cased, multi-word names joined with
-/// single spaces) to its GoogleSQL equivalent.
-pub(super) fn map_type(name: &str) -> Result<&'static str, TranslateError> {
-    Ok(match name {
-        "text" | "varchar" | "character varying" | "uuid" => "STRING",
-        "smallint" | "int2" | "integer" | "int" | "int4" | "bigint" | "int8" => "INT64",
-        "real" | "float4" => "FLOAT32",
-        "double precision" | "float8" | "float" => "FLOAT64",
-        "numeric" | "decimal" => "NUMERIC",
-        "boolean" | "bool" => "BOOL",
-        "bytea" => "BYTES",
-        "date" => "DATE",
-        "timestamp"
-        | "timestamptz"
-        | "timestamp with time zone"
-        | "timestamp without time zone" => "TIMESTAMP",
-        "json" | "jsonb" => "JSON",
-        _ => {
-            return Err(unsupported(
-                format!("cast to type `{name}`"),
-                "the type has no GoogleSQL equivalent (Spanner has no user-defined or enum \
-                 types: store enums as strings, e.g. `db_type = \"String(StringLen::None)\"`)",
-            ))
-        }
-    })
 }
 
 /// Checks that an operator means the same in GoogleSQL.
