@@ -15,6 +15,8 @@
 //!   (computed or partial updates, `WHERE`, `ON CONSTRAINT`, expression targets) is an error.
 //! * **LIMIT / OFFSET** ([`UNBOUNDED_LIMIT`]): GoogleSQL has no `OFFSET` without `LIMIT`;
 //!   an `OFFSET` alone gets `LIMIT 9223372036854775807`.
+//! * **Statement size** ([`MAX_STATEMENT_PARAMS`]): at most 950 parameters per statement; the
+//!   SeaORM adapter splits larger multi-row INSERTs into several statements of whole rows.
 //! * **Type names in casts** ([`cast_type`]): PostgreSQL names (and GoogleSQL names) map to
 //!   GoogleSQL scalar types; names without an equivalent are errors.
 
@@ -233,6 +235,14 @@ pub(crate) fn upsert(inserted: &[String], conflict: &Conflict) -> Result<Upsert,
 
 /// The `LIMIT` written before an `OFFSET` that has none (GoogleSQL requires one).
 pub(crate) const UNBOUNDED_LIMIT: &str = "9223372036854775807";
+
+// ---------------------------------------------------------------------------
+// Statement size
+// ---------------------------------------------------------------------------
+
+/// The most parameters one statement may have (the emulator's limit; production Spanner's
+/// is not lower).
+pub(crate) const MAX_STATEMENT_PARAMS: usize = 950;
 
 // ---------------------------------------------------------------------------
 // Types

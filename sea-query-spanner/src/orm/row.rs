@@ -23,9 +23,15 @@
 //! Integer narrowing is range-checked; a value that does not fit is an error, never
 //! truncated.
 //!
-//! Positional access (`into_tuple`, `try_get_by_index`) on a proxy row walks the columns in
-//! **alphabetical order of their names** (SeaORM stores them in a `BTreeMap`), not in
-//! `SELECT` order: name the columns so that both orders agree, or read by name.
+//! Positional access (`into_tuple`, `try_get_by_index`) on a proxy row walks its entries in
+//! the order of their keys (SeaORM stores them in a `BTreeMap`). When the alphabetical order
+//! of the column names is not the `SELECT` order (or names repeat), each row also carries
+//! one entry per column keyed `" #00000"`, `" #00001"`, ... (a leading space sorts them
+//! first), so position `i` is the `i`-th selected column. Those extra entries are visible to
+//! code that lists a row's columns (`QueryResult::column_names`, `into_json`).
+//!
+//! Errors never contain the values read (they may be personal data): only the column, the
+//! Spanner type, the target type and the reason.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
@@ -222,16 +228,30 @@ pub(crate) fn to_query_result(
             .map(|column| hints.template(sqlx_core::column::Column::name(column)))
             .collect()
     });
+    let columns = row.columns();
+    // Whether iterating the map by key visits the columns in select order.
+    let in_key_order = columns.windows(2).all(|pair| {
+        sqlx_core::column::Column::name(&pair[0]) < sqlx_core::column::Column::name(&pair[1])
+    });
     let mut values = BTreeMap::new();
-    for (index, column) in row.columns().iter().enumerate() {
+    for (index, column) in columns.iter().enumerate() {
         let name = sqlx_core::column::Column::name(column);
         let ty = sqlx_core::column::Column::type_info(column).spanner_type();
         let template = templates.get(index).and_then(Option::as_ref);
         let value = convert(row, index, ty, template)
             .map_err(|e| format!("column `{name}` ({}): {e}", ty.name()))?;
+        if !in_key_order {
+            values.insert(positional_key(index), value.clone());
+        }
         values.insert(name.to_string(), value);
     }
     Ok(ProxyRow::new(values).into())
+}
+
+/// The key of the entry that holds column `index` for positional reads (sorts before any
+/// column name that starts with a printable character other than a space).
+fn positional_key(index: usize) -> String {
+    format!(" #{index:05}")
 }
 
 type Conv<T> = Result<T, String>;
@@ -241,12 +261,13 @@ where
     T: sqlx_core::decode::Decode<'r, sqlx_spanner::Spanner>
         + sqlx_core::types::Type<sqlx_spanner::Spanner>,
 {
+    // sqlx's decode errors may quote the value: report the target type only.
     row.try_get::<Option<T>, usize>(index)
-        .map_err(|e| e.to_string())
+        .map_err(|_| format!("cannot be read as {}", std::any::type_name::<T>()))
 }
 
 fn narrow<T: TryFrom<i64>>(v: Option<i64>, what: &str) -> Conv<Option<T>> {
-    v.map(|v| T::try_from(v).map_err(|_| format!("{v} does not fit in {what}")))
+    v.map(|v| T::try_from(v).map_err(|_| format!("the value does not fit in {what}")))
         .transpose()
 }
 
@@ -305,15 +326,17 @@ fn convert(
             let v: Option<String> = get(row, index)?;
             match template {
                 Some(Value::Uuid(_)) => Value::Uuid(
-                    v.map(|s| uuid::Uuid::parse_str(&s).map_err(|e| e.to_string()))
-                        .transpose()?,
+                    v.map(|s| {
+                        uuid::Uuid::parse_str(&s).map_err(|_| "the value is not a UUID".to_string())
+                    })
+                    .transpose()?,
                 ),
                 Some(Value::Char(_)) => Value::Char(
                     v.map(|s| {
                         let mut chars = s.chars();
                         match (chars.next(), chars.next()) {
                             (Some(c), None) => Ok(c),
-                            _ => Err(format!("{s:?} is not a single character")),
+                            _ => Err("the value is not a single character".to_string()),
                         }
                     })
                     .transpose()?,

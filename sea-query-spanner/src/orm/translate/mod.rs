@@ -47,6 +47,7 @@
 mod keywords;
 mod lexer;
 mod operand;
+mod split;
 mod statement;
 #[cfg(test)]
 mod tests;
@@ -119,4 +120,28 @@ pub fn translate_postgres(sql: &str) -> Result<String, TranslateError> {
     let tokens = tokenize(sql)?;
     let out = Translator::new(tokens, sql.len()).run()?;
     Ok(render(&out))
+}
+
+/// Translates one statement with its values like [`translate_postgres`], splitting a
+/// multi-row `INSERT .. VALUES (..), (..)` whose parameters exceed `max_params` into several
+/// INSERTs of whole rows (each with its own `@p1..` numbering and values).
+pub(crate) fn translate_postgres_split(
+    sql: &str,
+    values: &sea_query::Values,
+    max_params: usize,
+) -> Result<Vec<(String, sea_query::Values)>, TranslateError> {
+    let tokens = tokenize(sql)?;
+    match split::split_insert_rows(&tokens, values, max_params) {
+        Some(chunks) => chunks
+            .into_iter()
+            .map(|chunk| {
+                let out = Translator::new(chunk.tokens, sql.len()).run()?;
+                Ok((render(&out), chunk.values))
+            })
+            .collect(),
+        None => {
+            let out = Translator::new(tokens, sql.len()).run()?;
+            Ok(vec![(render(&out), values.clone())])
+        }
+    }
 }
