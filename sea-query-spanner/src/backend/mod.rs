@@ -69,12 +69,11 @@
 //!
 //! [sea-query]: https://docs.rs/sea-query
 
-mod debug_tree;
 mod foreign_key;
 mod index;
 mod query;
 mod spanner_ext;
-mod spy;
+mod statement_internals;
 mod table;
 #[cfg(test)]
 mod tests;

@@ -12,7 +12,8 @@ use sea_query::{
     TableRef, UnOper, UnionType, UpdateStatement, Value, Values, WithClause, Write,
 };
 
-use super::spy::{replay, Capture, Segment, Spy, PARAM_MARK};
+use super::statement_internals::spy::{replay, Capture, Segment, Spy, PARAM_MARK};
+use super::statement_internals::{order_parts, with_clause_is_empty, OrderParts};
 use super::SpannerQueryBuilder;
 use crate::googlesql::{self, Conflict, LockStrength, LockWait, Upsert};
 
@@ -253,17 +254,13 @@ impl SpannerQueryBuilder {
     }
 
     fn write_order_suffix(&self, order_expr: &OrderExpr, sql: &mut impl SqlWriter) {
-        // `OrderExpr`'s fields are private; its Debug output ends with
-        // `order: <Asc|Desc|Field(..)>, nulls: <None|Some(First)|Some(Last)> }`.
-        let dbg = format!("{order_expr:?}");
-        let tail = dbg
-            .rfind(", order: ")
-            .and_then(|i| dbg.get(i + ", order: ".len()..))
-            .unwrap_or("");
-        let nulls_first = dbg.ends_with("nulls: Some(First) }");
-        let nulls_last = dbg.ends_with("nulls: Some(Last) }");
-        let desc = tail.starts_with("Desc,");
-        if tail.starts_with("Field(") {
+        let OrderParts {
+            by_values,
+            desc,
+            nulls_first,
+            nulls_last,
+        } = order_parts(order_expr);
+        if by_values {
             let (_, log) = Spy::run(|spy, s| QueryBuilder::prepare_order(spy, order_expr, s));
             if let Some(values) = log.field_order {
                 self.prepare_field_order(order_expr, &values, sql);
@@ -815,7 +812,7 @@ impl QueryBuilder for SpannerQueryBuilder {
     }
 
     fn prepare_with_clause(&self, with_clause: &WithClause, sql: &mut impl SqlWriter) {
-        if format!("{with_clause:?}").contains("cte_expressions: []") {
+        if with_clause_is_empty(with_clause) {
             unsupported(sql, "WITH clause without common table expressions");
             return;
         }

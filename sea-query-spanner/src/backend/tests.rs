@@ -4,6 +4,7 @@ use sea_query::extension::postgres::PgExpr;
 use sea_query::value::prelude::{chrono, serde_json, BigDecimal, Decimal, Uuid};
 use sea_query::*;
 
+use super::statement_internals::debug_tree;
 use super::*;
 
 const B: SpannerQueryBuilder = SpannerQueryBuilder;
