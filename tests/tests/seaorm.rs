@@ -1314,3 +1314,57 @@ async fn unsupported_locks_are_errors() {
     .expect_err("FOR SHARE is not GoogleSQL");
     assert!(err.to_string().contains("FOR SHARE"), "{err}");
 }
+
+/// Without registration, an INSERT/UPDATE .. RETURNING reads narrow fields (`i32` on INT64,
+/// `Uuid` on STRING(36)) with the types its values tell; a plain select still needs the
+/// entity registered (the result column types Spanner sends do not say `i32`).
+#[tokio::test]
+async fn narrow_fields_without_registration_where_the_values_tell() {
+    let registered = bounded(180, "schema", bakery_db("orm_narrow")).await;
+    let db = SpannerDatabase::from_pool(registered.pool().clone());
+
+    let kiwi = bounded(
+        60,
+        "insert",
+        fruit::ActiveModel {
+            id: Set(7),
+            name: Set("Kiwi".into()),
+            cake_id: Set(None),
+            weight: Set(Some(2.5)),
+        }
+        .insert(&db),
+    )
+    .await
+    .expect("insert returns the model with its i32 key");
+    assert_eq!((kiwi.id, kiwi.name.as_str()), (7, "Kiwi"));
+
+    let cake = bounded(
+        60,
+        "insert cake",
+        cake::ActiveModel {
+            id: NotSet,
+            name: Set("Plain".into()),
+            price: Set(dec("3.10")),
+            gluten_free: Set(true),
+            layers: Set(2),
+            bakery_id: Set(None),
+        }
+        .insert(&db),
+    )
+    .await
+    .expect("insert returns the model with its i32 field");
+    assert_eq!(cake.layers, 2);
+    let mut change: cake::ActiveModel = cake.clone().into();
+    change = change.reset_all();
+    change.layers = Set(4);
+    let updated = bounded(60, "update", change.update(&db))
+        .await
+        .expect("update returns the model");
+    assert_eq!((updated.id, updated.layers), (cake.id, 4));
+
+    let unregistered = bounded(60, "select", fruit::Entity::find().all(&db)).await;
+    assert!(unregistered.is_err(), "selects need the entity registered");
+    db.register_entity::<fruit::Entity>();
+    let all = bounded(60, "select", fruit::Entity::find().all(&db)).await;
+    assert_eq!(all.expect("registered select").len(), 1);
+}

@@ -18,7 +18,7 @@ use sqlx_spanner::{
 };
 
 use super::error::{from_sqlx, from_translate, Stage};
-use super::row::{to_query_result, ColumnHints, SharedRegistry, TypeRegistry};
+use super::row::{to_query_result, value_templates, ColumnHints, SharedRegistry, TypeRegistry};
 use super::transaction::SpannerDatabaseTransaction;
 use super::translate::{translate_postgres, translate_postgres_split};
 use crate::binder::bind_values;
@@ -38,7 +38,12 @@ use crate::googlesql::MAX_STATEMENT_PARAMS;
 /// [`register_entity`](Self::register_entity) (the [schema helper](super::schema) does it
 /// for the tables it creates) so that fields narrower than Spanner's types (`i32`,
 /// `NaiveDateTime`, `f32`, ...) are read correctly; without registration `INT64` reads as
-/// `i64`, `TIMESTAMP` as `DateTime<Utc>`, and so on.
+/// `i64`, `TIMESTAMP` as `DateTime<Utc>`, and so on, except in the `RETURNING` rows of an
+/// INSERT/UPDATE, whose bound values tell the field types of the columns they write.
+///
+/// Large `insert_many` statements are split under Spanner's 950-parameter limit and run
+/// atomically; `AccessMode::ReadOnly` transactions are Spanner read-only transactions; see
+/// [`with_read_staleness`](Self::with_read_staleness) for stale reads.
 ///
 /// Cloning is cheap: clones share the pool and the registered entities.
 #[derive(Clone)]
@@ -287,6 +292,17 @@ pub(crate) struct Prepared {
     pub(crate) arguments: SpannerArguments,
     /// The SQL as SeaORM rendered it (used to trace result columns to entity fields).
     pub(crate) original: String,
+    /// Field types told by the values of an INSERT/UPDATE .. RETURNING (see
+    /// [`value_templates`]).
+    pub(crate) value_templates: Option<Arc<HashMap<String, sea_query::Value>>>,
+}
+
+/// The field types an `INSERT`/`UPDATE .. RETURNING` tells through its values.
+fn returning_templates(stmt: &Statement) -> Option<Arc<HashMap<String, sea_query::Value>>> {
+    let values = stmt.values.as_ref()?;
+    stmt.sql
+        .contains("RETURNING")
+        .then(|| Arc::new(value_templates(&stmt.sql, values)))
 }
 
 /// Translates and binds a statement SeaORM built for `DbBackend::Postgres`.
@@ -299,6 +315,7 @@ pub(crate) fn prepare(stmt: Statement) -> Result<Prepared, DbErr> {
         )));
     }
     let sql = translate_postgres(&stmt.sql).map_err(|e| from_translate(&e, &stmt.sql))?;
+    let value_templates = returning_templates(&stmt);
     let arguments = match &stmt.values {
         Some(values) => bind_values(values).map_err(|e| DbErr::Type(e.to_string()))?,
         None => SpannerArguments::default(),
@@ -307,6 +324,7 @@ pub(crate) fn prepare(stmt: Statement) -> Result<Prepared, DbErr> {
         sql,
         arguments,
         original: stmt.sql,
+        value_templates,
     })
 }
 
@@ -325,6 +343,7 @@ pub(crate) fn prepare_split(stmt: Statement) -> Result<Vec<Prepared>, DbErr> {
     }
     let parts = translate_postgres_split(&stmt.sql, values, MAX_STATEMENT_PARAMS)
         .map_err(|e| from_translate(&e, &stmt.sql))?;
+    let value_templates = returning_templates(&stmt);
     parts
         .into_iter()
         .map(|(sql, values)| {
@@ -332,6 +351,7 @@ pub(crate) fn prepare_split(stmt: Statement) -> Result<Vec<Prepared>, DbErr> {
                 sql,
                 arguments: bind_values(&values).map_err(|e| DbErr::Type(e.to_string()))?,
                 original: stmt.sql.clone(),
+                value_templates: value_templates.clone(),
             })
         })
         .collect()
@@ -358,7 +378,11 @@ where
     X: Executor<'e, Database = Spanner>,
 {
     tracing::debug!(sql = %prepared.sql, "sea-orm query on Spanner");
-    let hints = ColumnHints::new(registry, &prepared.original);
+    let hints = ColumnHints::new(
+        registry,
+        &prepared.original,
+        prepared.value_templates.as_deref(),
+    );
     let rows = sqlx_core::query::query_with(AssertSqlSafe(prepared.sql), prepared.arguments)
         .fetch_all(executor)
         .await

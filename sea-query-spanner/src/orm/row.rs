@@ -71,6 +71,12 @@ enum Token {
     Ident(String),
     Word(String),
     Dot,
+    /// `$n`
+    Param(usize),
+    Open,
+    Close,
+    Comma,
+    Equals,
     Other,
 }
 
@@ -110,6 +116,22 @@ fn tokenize(sql: &str) -> Vec<Token> {
                 tokens.push(Token::Other);
             }
             '.' => tokens.push(Token::Dot),
+            '(' => tokens.push(Token::Open),
+            ')' => tokens.push(Token::Close),
+            ',' => tokens.push(Token::Comma),
+            '=' => tokens.push(Token::Equals),
+            '$' if chars.peek().is_some_and(char::is_ascii_digit) => {
+                let mut digits = String::new();
+                while let Some(&c) = chars.peek() {
+                    if c.is_ascii_digit() {
+                        digits.push(c);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                tokens.push(digits.parse().map_or(Token::Other, Token::Param));
+            }
             c if c.is_ascii_alphabetic() || c == '_' => {
                 let mut word = String::from(c);
                 while let Some(&c) = chars.peek() {
@@ -129,6 +151,73 @@ fn tokenize(sql: &str) -> Vec<Token> {
     tokens
 }
 
+/// The field types an `INSERT` or `UPDATE` tells through its values: SeaORM binds each
+/// column's value with the variant of the entity field (`Value::Int` for an `i32` field),
+/// so `INSERT INTO t (c, ..) VALUES ($1, ..)` and `UPDATE t SET c = $1, ..` give column `c`
+/// that variant. Used for the `RETURNING` columns of unregistered entities.
+pub(crate) fn value_templates(sql: &str, values: &sea_query::Values) -> HashMap<String, Value> {
+    let tokens = tokenize(sql);
+    let mut templates = HashMap::new();
+    let mut add = |column: &str, param: &Token| {
+        if let Token::Param(n) = param {
+            if let Some(value) = n.checked_sub(1).and_then(|i| values.0.get(i)) {
+                templates.insert(column.to_string(), value.as_null());
+            }
+        }
+    };
+    match tokens.first() {
+        Some(Token::Word(w)) if w == "INSERT" => {
+            let Some(open) = tokens.iter().position(|t| *t == Token::Open) else {
+                return templates;
+            };
+            let mut columns = Vec::new();
+            let mut at = open + 1;
+            while let Some(token) = tokens.get(at) {
+                match token {
+                    Token::Ident(name) => columns.push(name.as_str()),
+                    Token::Comma => {}
+                    _ => break,
+                }
+                at += 1;
+            }
+            // `) VALUES (` then one value per column.
+            if tokens.get(at) != Some(&Token::Close)
+                || tokens.get(at + 1) != Some(&Token::Word("VALUES".into()))
+                || tokens.get(at + 2) != Some(&Token::Open)
+            {
+                return templates;
+            }
+            let mut at = at + 3;
+            for column in columns {
+                let (Some(param), Some(Token::Comma | Token::Close)) =
+                    (tokens.get(at), tokens.get(at + 1))
+                else {
+                    break;
+                };
+                add(column, param);
+                at += 2;
+            }
+        }
+        Some(Token::Word(w)) if w == "UPDATE" => {
+            let Some(set) = tokens.iter().position(|t| *t == Token::Word("SET".into())) else {
+                return templates;
+            };
+            let mut at = set + 1;
+            while let (Some(Token::Ident(column)), Some(Token::Equals), Some(param)) =
+                (tokens.get(at), tokens.get(at + 1), tokens.get(at + 2))
+            {
+                add(column, param);
+                if tokens.get(at + 3) != Some(&Token::Comma) {
+                    break;
+                }
+                at += 4;
+            }
+        }
+        _ => {}
+    }
+    templates
+}
+
 /// For one statement: which registered (table, column) each result column comes from.
 #[derive(Debug, Default)]
 pub(crate) struct ColumnHints {
@@ -142,13 +231,21 @@ pub(crate) struct ColumnHints {
 }
 
 impl ColumnHints {
-    /// Hints for the result columns of `sql` (the PostgreSQL text SeaORM rendered).
-    pub(crate) fn new(registry: &SharedRegistry, sql: &str) -> Self {
+    /// Hints for the result columns of `sql` (the PostgreSQL text SeaORM rendered), and the
+    /// templates its values tell ([`value_templates`]); registered entities come first.
+    pub(crate) fn new(
+        registry: &SharedRegistry,
+        sql: &str,
+        from_values: Option<&HashMap<String, Value>>,
+    ) -> Self {
         let Ok(guard) = registry.read() else {
             return ColumnHints::default();
         };
         if guard.tables.is_empty() {
-            return ColumnHints::default();
+            return ColumnHints {
+                by_name: from_values.cloned().unwrap_or_default(),
+                ..ColumnHints::default()
+            };
         }
         let tokens = tokenize(sql);
         let mut aliases: HashMap<&str, &str> = HashMap::new();
@@ -198,6 +295,18 @@ impl ColumnHints {
             }
         }
         drop(guard);
+        for (column, template) in from_values.into_iter().flatten() {
+            let registered = tables.iter().any(|table| {
+                registry
+                    .read()
+                    .is_ok_and(|r| r.template(table, column).is_some())
+            });
+            if !registered {
+                by_name
+                    .entry(column.clone())
+                    .or_insert_with(|| template.clone());
+            }
+        }
         ColumnHints {
             by_name,
             tables,
@@ -501,6 +610,7 @@ mod tests {
         let hints = ColumnHints::new(
             &registry,
             r#"SELECT "cake"."id" AS "A_id", "fruit"."id" AS "B_id", "r0"."id" FROM "cake" LEFT JOIN "fruit" AS "r0" ON 'x"y' = "r0"."cake_id""#,
+            None,
         );
         assert_eq!(hints.template("A_id"), Some(Value::Int(None)));
         assert_eq!(hints.template("B_id"), Some(Value::BigInt(None)));
@@ -514,8 +624,41 @@ mod tests {
         let hints = ColumnHints::new(
             &registry,
             r#"INSERT INTO "fruit" ("id", "cake_id") VALUES ($1, $2) RETURNING "id", "cake_id""#,
+            None,
         );
         assert_eq!(hints.template("id"), Some(Value::BigInt(None)));
         assert_eq!(hints.template("cake_id"), Some(Value::Int(None)));
+    }
+
+    #[test]
+    fn values_tell_insert_and_update_column_types() {
+        let values = sea_query::Values(vec![
+            Value::Int(Some(1)),
+            Value::String(Some("x".into())),
+            Value::SmallInt(Some(2)),
+        ]);
+        let insert = value_templates(
+            r#"INSERT INTO "t" ("id", "name", "n") VALUES ($1, $2, $3) RETURNING "id""#,
+            &values,
+        );
+        assert_eq!(insert.get("id"), Some(&Value::Int(None)));
+        assert_eq!(insert.get("n"), Some(&Value::SmallInt(None)));
+        let update = value_templates(
+            r#"UPDATE "t" SET "id" = $1, "name" = $2 WHERE "t"."n" = $3 RETURNING "id""#,
+            &values,
+        );
+        assert_eq!(update.get("id"), Some(&Value::Int(None)));
+        assert_eq!(
+            update.get("n"),
+            None,
+            "WHERE values do not tell field types"
+        );
+        let empty = TypeRegistry::default();
+        let hints = ColumnHints::new(
+            &Arc::new(RwLock::new(empty)),
+            r#"INSERT INTO "t" ("id") VALUES ($1) RETURNING "id""#,
+            Some(&insert),
+        );
+        assert_eq!(hints.template("id"), Some(Value::Int(None)));
     }
 }

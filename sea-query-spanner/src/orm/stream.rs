@@ -29,7 +29,11 @@ impl StreamTrait for SpannerDatabase {
     ) -> Pin<Box<dyn Future<Output = Result<Self::Stream<'a>, DbErr>> + 'a + Send>> {
         Box::pin(async move {
             let prepared = prepare(stmt)?;
-            let hints = ColumnHints::new(self.registry(), &prepared.original);
+            let hints = ColumnHints::new(
+                self.registry(),
+                &prepared.original,
+                prepared.value_templates.as_deref(),
+            );
             let pool = self.pool().clone();
             // Each item is the converted row, or the conversion error; errors of the query
             // itself end the stream as sqlx errors and are mapped below.
