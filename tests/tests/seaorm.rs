@@ -1266,6 +1266,20 @@ async fn read_only_transactions_and_stale_reads() {
     let stale = db.with_read_staleness(TimestampBound::ReadTimestamp(before));
     let then = bounded(60, "stale count", fruit::Entity::find().count(&stale)).await;
     assert_eq!(then.expect("stale count"), 4);
+    let streamed = bounded(60, "stale stream", async {
+        let mut stream = fruit::Entity::find().stream(&stale).await.expect("stream");
+        let mut n = 0;
+        while futures_util::TryStreamExt::try_next(&mut stream)
+            .await
+            .expect("row")
+            .is_some()
+        {
+            n += 1;
+        }
+        n
+    })
+    .await;
+    assert_eq!(streamed, 4, "streams read at the staleness bound too");
     let now = bounded(60, "strong count", fruit::Entity::find().count(&db)).await;
     assert_eq!(now.expect("strong count"), 5);
     // The pool's connections are back to strong reads.

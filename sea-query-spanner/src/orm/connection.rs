@@ -108,7 +108,7 @@ impl SpannerDatabase {
         }
     }
 
-    /// A handle on the same pool whose queries outside transactions read at `bound`
+    /// A handle on the same pool whose queries (and streams) outside transactions read at `bound`
     /// (e.g. `TimestampBound::ExactStaleness(Duration::from_secs(10))`): stale reads, served
     /// without locks. Writes are unaffected, and so are transactions, except read-only
     /// transactions begun through SeaORM (`AccessMode::ReadOnly`), which read at `bound` too
@@ -178,6 +178,11 @@ impl SpannerDatabase {
 
     pub(crate) fn registry(&self) -> &SharedRegistry {
         &self.registry
+    }
+
+    /// The staleness of reads outside transactions (`None`: strong).
+    pub(crate) fn read_bound(&self) -> Option<TimestampBound> {
+        self.read_bound
     }
 
     /// The underlying sqlx pool (for mutations, DDL, batch DML, read-only transactions...).
@@ -267,15 +272,19 @@ impl SpannerDatabase {
 
 /// A pooled connection reading at a staleness bound; back to strong reads when dropped
 /// (also when the query future is cancelled), before the pool hands it out again.
-struct StaleConnection(sqlx_core::pool::PoolConnection<Spanner>);
+pub(crate) struct StaleConnection(sqlx_core::pool::PoolConnection<Spanner>);
 
 impl StaleConnection {
-    fn new(mut conn: sqlx_core::pool::PoolConnection<Spanner>, bound: TimestampBound) -> Self {
+    /// `conn`, reading at `bound` (strong when `None`) until dropped.
+    pub(crate) fn new(
+        mut conn: sqlx_core::pool::PoolConnection<Spanner>,
+        bound: TimestampBound,
+    ) -> Self {
         conn.set_read_staleness(bound);
         StaleConnection(conn)
     }
 
-    fn conn(&mut self) -> &mut sqlx_core::pool::PoolConnection<Spanner> {
+    pub(crate) fn conn(&mut self) -> &mut sqlx_core::pool::PoolConnection<Spanner> {
         &mut self.0
     }
 }

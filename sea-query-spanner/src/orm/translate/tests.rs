@@ -592,3 +592,38 @@ fn never_panics() {
     let casts = "SELECT $1".to_owned() + &"::text".repeat(2_000);
     assert!(translate_postgres(&casts).is_ok());
 }
+
+#[test]
+fn large_inserts_split_into_whole_rows() {
+    use sea_query::{Value, Values};
+    let rows = 5;
+    let mut sql = String::from(r#"INSERT INTO "t" ("a", "b") VALUES "#);
+    let mut values = Vec::new();
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("(${}, ${})", 2 * r + 1, 2 * r + 2));
+        values.push(Value::Int(Some(r)));
+        values.push(Value::String(Some(format!("v{r}"))));
+    }
+    sql.push_str(r#" RETURNING "a""#);
+    let parts = translate_postgres_split(&sql, &Values(values), 4).expect("split");
+    assert_eq!(parts.len(), 3);
+    assert_eq!(
+        parts[0].0,
+        "INSERT INTO `t` (`a`, `b`) VALUES (@p1, @p2), (@p3, @p4) THEN RETURN `a`"
+    );
+    assert_eq!(
+        parts[2].0,
+        "INSERT INTO `t` (`a`, `b`) VALUES (@p1, @p2) THEN RETURN `a`"
+    );
+    assert_eq!(
+        parts[2].1 .0,
+        vec![Value::Int(Some(4)), Value::String(Some("v4".into()))]
+    );
+    // Under the limit, or not a multi-row INSERT: one statement.
+    let one = translate_postgres_split(r#"SELECT $1"#, &Values(vec![Value::Int(Some(1))]), 4)
+        .expect("one");
+    assert_eq!(one.len(), 1);
+}
