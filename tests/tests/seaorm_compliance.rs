@@ -546,3 +546,108 @@ async fn update_many() {
     assert_eq!(weights[0], (1, None));
     assert_eq!(weights[3], (4, Some(2.5)));
 }
+
+/// `tests/query_tests.rs`: find one / by id / all, with and without results and filters.
+#[tokio::test]
+async fn queries() {
+    let db = db("cmp_query").await;
+    let none = bounded(60, "one", bakery::Entity::find().one(&db)).await;
+    assert!(none.expect("one").is_none());
+    let none = bounded(
+        60,
+        "by id",
+        bakery::Entity::find_by_id(Uuid::new_v4()).one(&db),
+    )
+    .await;
+    assert!(none.expect("by id").is_none());
+    let all = bounded(60, "all", bakery::Entity::find().all(&db)).await;
+    assert!(all.expect("all").is_empty());
+
+    for name in ["SeaSide Bakery", "Top Bakery", "Bakery Three"] {
+        bounded(60, "insert", bakery_named(name).insert(&db))
+            .await
+            .expect("insert");
+    }
+    let one = bounded(60, "one", bakery::Entity::find().one(&db)).await;
+    assert!(one.expect("one").is_some());
+    let all = bounded(60, "all", bakery::Entity::find().all(&db)).await;
+    assert_eq!(all.expect("all").len(), 3);
+    let good = bounded(
+        60,
+        "filter",
+        bakery::Entity::find()
+            .filter(bakery::Column::Name.contains("Good"))
+            .all(&db),
+    )
+    .await;
+    assert!(good.expect("filter").is_empty());
+    let bakeries = bounded(
+        60,
+        "filter",
+        bakery::Entity::find()
+            .filter(bakery::Column::Name.contains("Bakery"))
+            .order_by_asc(bakery::Column::Name)
+            .all(&db),
+    )
+    .await
+    .expect("filter");
+    assert_eq!(
+        bakeries.iter().map(|b| b.name.as_str()).collect::<Vec<_>>(),
+        vec!["Bakery Three", "SeaSide Bakery", "Top Bakery"]
+    );
+}
+
+/// `tests/from_query_result_tests.rs`: a `FromQueryResult` struct over an aggregate with
+/// aliases, and `into_json`.
+#[tokio::test]
+async fn from_query_result_and_json() {
+    #[derive(Debug, PartialEq, sea_orm::FromQueryResult)]
+    struct NameCount {
+        name: String,
+        n: i64,
+    }
+    let db = db("cmp_fqr").await;
+    let rows: Vec<_> = (1..=5)
+        .map(|i| fruit_named(i, if i % 2 == 0 { "even" } else { "odd" }))
+        .collect();
+    bounded(60, "insert", fruit::Entity::insert_many(rows).exec(&db))
+        .await
+        .expect("insert");
+    let counts = bounded(
+        60,
+        "group by",
+        fruit::Entity::find()
+            .select_only()
+            .column(fruit::Column::Name)
+            .column_as(fruit::Column::Id.count(), "n")
+            .group_by(fruit::Column::Name)
+            .order_by_asc(fruit::Column::Name)
+            .into_model::<NameCount>()
+            .all(&db),
+    )
+    .await
+    .expect("group by");
+    assert_eq!(
+        counts,
+        vec![
+            NameCount {
+                name: "even".into(),
+                n: 2
+            },
+            NameCount {
+                name: "odd".into(),
+                n: 3
+            }
+        ]
+    );
+    let json = bounded(
+        60,
+        "json",
+        fruit::Entity::find_by_id(2).into_json().one(&db),
+    )
+    .await
+    .expect("json")
+    .expect("row");
+    assert_eq!(json["name"], json!("even"));
+    assert_eq!(json["id"], json!(2));
+}
