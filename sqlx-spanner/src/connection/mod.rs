@@ -158,6 +158,17 @@ impl SpannerConnection {
         Transaction::begin(self, None)
     }
 
+    /// Begins a read-only transaction at `bound` on a pooled connection and keeps the
+    /// connection in the transaction (like `pool.begin()` does for read-write transactions),
+    /// so the transaction is `'static`. See [`begin_read_only`](Self::begin_read_only).
+    pub async fn begin_read_only_pooled(
+        mut conn: sqlx_core::pool::PoolConnection<Spanner>,
+        bound: TimestampBound,
+    ) -> Result<Transaction<'static, Spanner>, Error> {
+        conn.next_begin = BeginMode::ReadOnly(bound);
+        Transaction::begin(conn, None).await
+    }
+
     /// Applies mutations. Inside a read-write transaction they are buffered and applied at
     /// commit; outside one they are committed at once in their own transaction (retried
     /// if Spanner aborts it) and the commit timestamp is returned.
