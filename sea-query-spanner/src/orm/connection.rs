@@ -258,14 +258,26 @@ impl ConnectionTrait for SpannerDatabase {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        if super::ddl::is_schema_statement(&stmt.sql) {
+            return super::ddl::run(self, &stmt.sql).await;
+        }
         execute_on(&self.pool, prepare(stmt)?).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        if super::ddl::is_schema_statement(sql) {
+            return super::ddl::run(self, sql).await;
+        }
         execute_on(&self.pool, prepare(unprepared(sql))?).await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        if let Some(query) = super::catalog::recognise(&stmt) {
+            return Ok(super::catalog::answer(&self.pool, &query)
+                .await?
+                .into_iter()
+                .next());
+        }
         Ok(query_on(&self.pool, prepare(stmt)?, &self.registry)
             .await?
             .into_iter()
@@ -273,6 +285,9 @@ impl ConnectionTrait for SpannerDatabase {
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        if let Some(query) = super::catalog::recognise(&stmt) {
+            return super::catalog::answer(&self.pool, &query).await;
+        }
         query_on(&self.pool, prepare(stmt)?, &self.registry).await
     }
 
