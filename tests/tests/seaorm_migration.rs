@@ -566,7 +566,7 @@ async fn total(conn: &DatabaseConnection) -> i64 {
 #[tokio::test]
 async fn proxy_transactions_commit_statement_by_statement_and_never_hide_failures() {
     bounded(async {
-        let (db, conn) = counter_db("mig-proxy-tx").await;
+        let (_db, conn) = counter_db("mig-proxy-tx").await;
 
         // A committed transaction: its statements are there.
         let txn = conn.begin().await.expect("begin");
@@ -597,47 +597,93 @@ async fn proxy_transactions_commit_statement_by_statement_and_never_hide_failure
         txn.execute_raw(insert(3, 300)).await.expect("insert 3");
         txn.rollback().await.expect("rollback");
         assert_eq!(total(&conn).await, 330);
+    })
+    .await;
+}
 
-        // A write Spanner aborts (the emulator runs one read-write transaction at a time;
-        // an atomic SpannerDatabase transaction holds it) is an error from the statement,
-        // and nothing of it is written; the proxy transaction's commit cannot turn it
-        // into a success.
-        let holder = db.begin().await.expect("begin the atomic transaction");
-        holder
-            .execute_raw(Statement::from_string(
-                DbBackend::Postgres,
-                "UPDATE \"counter\" SET \"value\" = 11 WHERE \"id\" = 1",
-            ))
+/// A pool whose autocommit writes are not retried by the driver when Spanner aborts them,
+/// so that an abort reaches the caller.
+async fn no_retry_db(prefix: &str) -> SpannerDatabase {
+    let pool = sqlx_spanner::SpannerPoolOptions::new()
+        .max_connections(2)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                conn.set_max_autocommit_attempts(1);
+                Ok(())
+            })
+        })
+        .connect_with(spanner_tests::fresh_options(prefix))
+        .await
+        .expect("connect");
+    SpannerDatabase::from_pool(pool)
+}
+
+#[tokio::test]
+async fn a_write_spanner_aborts_is_an_error_never_a_successful_commit() {
+    bounded(async {
+        let db = no_retry_db("mig-proxy-abort").await;
+        let conn = db.to_database_connection();
+        SchemaManager::new(&conn)
+            .create_table(
+                Table::create()
+                    .table(Counter::Table)
+                    .col(
+                        ColumnDef::new(Counter::Id)
+                            .big_integer()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(ColumnDef::new(Counter::Value).big_integer().not_null())
+                    .to_owned(),
+            )
             .await
-            .expect("update in the atomic transaction");
-        let txn = conn.begin().await.expect("begin proxy transaction");
-        let blocked = txn.execute_raw(insert(4, 4000)).await;
-        txn.commit().await.expect("proxy commit");
-        let aborted_holder = holder.rollback().await;
-        match blocked {
-            Err(error) => {
-                assert!(
-                    sea_query_spanner::orm::is_aborted(&error)
-                        || sea_query_spanner::orm::spanner_code(&error).is_some(),
-                    "{error}"
-                );
-                assert_eq!(
-                    count(&conn, "SELECT COUNT(*) FROM \"counter\" WHERE \"id\" = 4").await,
-                    0,
-                    "a failed statement wrote nothing"
-                );
-            }
-            // The emulator may instead abort the older, atomic transaction: then the
-            // proxy's write succeeded and is committed, and the atomic one is the error.
-            Ok(_) => {
-                assert_eq!(
-                    count(&conn, "SELECT COUNT(*) FROM \"counter\" WHERE \"id\" = 4").await,
-                    1,
-                    "an Ok statement is committed"
-                );
-                let _ = aborted_holder;
+            .expect("create counter");
+        conn.execute_raw(insert(1, 10)).await.expect("insert 1");
+
+        // The emulator runs one read-write transaction at a time: while an atomic
+        // SpannerDatabase transaction holds it, the proxy's write is aborted (or, at the
+        // emulator's choice, the holder is, and the write goes through). Whatever happens,
+        // an `Ok` write is committed and an `Err` write wrote nothing; the proxy's commit
+        // has nothing pending, so it cannot turn a lost write into a success. Repeated
+        // until the abort has been seen.
+        let mut aborted_writes = 0;
+        let mut committed_writes = 0;
+        for id in 2..10i64 {
+            let holder = db.begin().await.expect("begin the atomic transaction");
+            holder
+                .execute_raw(Statement::from_string(
+                    DbBackend::Postgres,
+                    "UPDATE \"counter\" SET \"value\" = 11 WHERE \"id\" = 1",
+                ))
+                .await
+                .expect("update in the atomic transaction");
+            let txn = conn.begin().await.expect("begin proxy transaction");
+            let write = txn.execute_raw(insert(id, 20)).await;
+            txn.commit().await.expect("proxy commit");
+            let _ = holder.rollback().await;
+            let stored = count(
+                &conn,
+                &format!("SELECT COUNT(*) FROM \"counter\" WHERE \"id\" = {id}"),
+            )
+            .await;
+            match write {
+                Ok(_) => {
+                    assert_eq!(stored, 1, "an Ok write is committed");
+                    committed_writes += 1;
+                }
+                Err(error) => {
+                    assert!(sea_query_spanner::orm::is_aborted(&error), "{error}");
+                    assert_eq!(stored, 0, "a failed write wrote nothing");
+                    aborted_writes += 1;
+                    break;
+                }
             }
         }
+        assert_eq!(
+            aborted_writes, 1,
+            "the emulator never aborted the proxy's write"
+        );
+        assert_eq!(total(&conn).await, 10 + 20 * committed_writes);
     })
     .await;
 }
