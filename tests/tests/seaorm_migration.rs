@@ -709,6 +709,23 @@ async fn database_connection_serves_entities_and_raw_sql() {
             .expect("truncate");
         assert_eq!(result.rows_affected(), 1);
         assert_eq!(total(&conn).await, 0);
+
+        // Several PostgreSQL schema statements in one text: one DDL batch.
+        conn.execute_unprepared(
+            "CREATE TABLE \"tag\" ( \"id\" serial PRIMARY KEY, \"label\" varchar(20) NOT NULL ); \
+             CREATE UNIQUE INDEX \"idx-tag-label\" ON \"tag\" (\"label\")",
+        )
+        .await
+        .expect("a batch of schema statements");
+        let manager = SchemaManager::new(&conn);
+        assert!(manager
+            .has_index("tag", "idx-tag-label")
+            .await
+            .expect("has_index"));
+        assert_eq!(
+            db_column_type(&db, "tag", "label").await,
+            ("STRING(20)".to_string(), "NO".to_string())
+        );
     })
     .await;
 }
