@@ -258,6 +258,7 @@ fn push(args: &mut SpannerArguments, value: &Value) -> Result<(), Unbindable> {
         // for UUIDs (the emulator has no `UUID` type); see the module docs.
         Value::Uuid(v) => args.add(v.map(|u| u.hyphenated().to_string()))?,
         Value::Decimal(v) => args.add(*v)?,
+        #[cfg(feature = "with-bigdecimal")]
         Value::BigDecimal(v) => args.add(v.as_deref().cloned())?,
         Value::Array(ty, elements) => push_array(args, ty, elements.as_deref())?,
         #[allow(unreachable_patterns)]
@@ -342,7 +343,9 @@ fn array_element_type(ty: &ArrayType) -> Result<SpannerType, Unbindable> {
         | ArrayType::TimeDateTime
         | ArrayType::TimeDateTimeWithTimeZone => SpannerType::Timestamp,
         ArrayType::Uuid => SpannerType::String,
-        ArrayType::Decimal | ArrayType::BigDecimal => SpannerType::Numeric,
+        ArrayType::Decimal => SpannerType::Numeric,
+        #[cfg(feature = "with-bigdecimal")]
+        ArrayType::BigDecimal => SpannerType::Numeric,
         ArrayType::ChronoTime | ArrayType::TimeTime => {
             return Err(unsupported("an array of times of day"))
         }
@@ -381,7 +384,7 @@ mod tests {
             Value::TimeDateTimeWithTimeZone(None),
             Value::Uuid(None),
             Value::Decimal(None),
-            Value::BigDecimal(None),
+            Value::Decimal(None),
             Value::Array(ArrayType::Int, None),
         ]);
         assert_eq!(

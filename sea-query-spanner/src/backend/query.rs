@@ -126,7 +126,9 @@ fn array_element_type(ty: &ArrayType) -> Option<&'static str> {
         | ArrayType::TimeDateTime
         | ArrayType::TimeDateTimeWithTimeZone => "TIMESTAMP",
         ArrayType::ChronoTime | ArrayType::TimeTime | ArrayType::Uuid => "STRING",
-        ArrayType::Decimal | ArrayType::BigDecimal => "NUMERIC",
+        ArrayType::Decimal => "NUMERIC",
+        #[cfg(feature = "with-bigdecimal")]
+        ArrayType::BigDecimal => "NUMERIC",
         _ => return None,
     })
 }
@@ -958,6 +960,7 @@ impl QueryBuilder for SpannerQueryBuilder {
                 buf.write_str("'")
             }
             Value::Decimal(Some(d)) => write!(buf, "NUMERIC '{d}'"),
+            #[cfg(feature = "with-bigdecimal")]
             Value::BigDecimal(Some(d)) => write!(buf, "NUMERIC '{d}'"),
             Value::Uuid(Some(u)) => write!(buf, "'{u}'"),
             Value::Array(ty, Some(items)) => {

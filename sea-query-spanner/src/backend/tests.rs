@@ -1,7 +1,9 @@
 //! Unit tests for the GoogleSQL backend: rendered strings and error cases.
 
 use sea_query::extension::postgres::PgExpr;
-use sea_query::value::prelude::{chrono, serde_json, BigDecimal, Decimal, Uuid};
+#[cfg(feature = "with-bigdecimal")]
+use sea_query::value::prelude::BigDecimal;
+use sea_query::value::prelude::{chrono, serde_json, Decimal, Uuid};
 use sea_query::*;
 
 use super::statement_internals::debug_tree;
@@ -75,6 +77,7 @@ fn scalar_literals() {
     assert_eq!(lit(f64::NEG_INFINITY), "CAST('-inf' AS FLOAT64)");
     assert_eq!(lit(vec![0u8, b'a', b'\'', 0xff]), r"b'\x00a\'\xff'");
     assert_eq!(lit(Decimal::new(12345, 2)), "NUMERIC '123.45'");
+    #[cfg(feature = "with-bigdecimal")]
     assert_eq!(lit("1.25".parse::<BigDecimal>().unwrap()), "NUMERIC '1.25'");
     assert_eq!(lit(Uuid::nil()), "'00000000-0000-0000-0000-000000000000'");
     assert_eq!(

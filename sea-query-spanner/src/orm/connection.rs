@@ -414,6 +414,9 @@ impl ConnectionTrait for SpannerDatabase {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        if super::ddl::is_schema_statement(&stmt.sql) {
+            return super::ddl::run(self, &stmt.sql).await;
+        }
         let mut parts = prepare_split(stmt)?;
         if parts.len() == 1 {
             if let Some(prepared) = parts.pop() {
@@ -427,6 +430,9 @@ impl ConnectionTrait for SpannerDatabase {
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        if super::ddl::is_schema_statement(sql) {
+            return super::ddl::run(self, sql).await;
+        }
         execute_on(&self.pool, prepare(unprepared(sql))?).await
     }
 
@@ -435,6 +441,9 @@ impl ConnectionTrait for SpannerDatabase {
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        if let Some(query) = super::catalog::recognise(&stmt) {
+            return super::catalog::answer(&self.pool, &query).await;
+        }
         let mut parts = prepare_split(stmt)?;
         if parts.len() == 1 {
             if let Some(prepared) = parts.pop() {

@@ -8,6 +8,12 @@
 //!   streams rows ([`SpannerRowStream`]).
 //! * [`schema::SpannerSchema`]: creates entity tables (interleaved, with commit-timestamp
 //!   columns) in one DDL batch.
+//! * [`SpannerDatabase::to_database_connection`]: a real `sea_orm::DatabaseConnection` on
+//!   the same pool (SeaORM's proxy driver; its transactions are not atomic, see there), for
+//!   APIs typed `&DatabaseConnection` and for sea-orm-migration.
+//! * [`ddl`]: the PostgreSQL schema statements SeaORM / sea-orm-migration render, run as
+//!   GoogleSQL DDL; sea-orm-migration's catalog queries are answered from
+//!   `INFORMATION_SCHEMA`.
 //! * [`translate`]: the PostgreSQL -> GoogleSQL translation every statement goes through.
 //! * [`sql_err`], [`is_aborted`], [`spanner_code`]: reading Spanner errors back from
 //!   [`DbErr`](sea_orm::DbErr) (SeaORM's own `DbErr::sql_err` cannot see them).
@@ -24,8 +30,11 @@
 //! })).await?;
 //! ```
 
+mod catalog;
 mod connection;
+pub mod ddl;
 mod error;
+mod proxy;
 pub mod row;
 pub mod schema;
 mod stream;

@@ -420,16 +420,21 @@ fn convert(
             }
         }
         SpannerType::Numeric => match template {
+            #[cfg(feature = "with-bigdecimal")]
             Some(Value::BigDecimal(_)) => {
                 Value::BigDecimal(get::<bigdecimal::BigDecimal>(row, index)?.map(Box::new))
             }
             Some(Value::Decimal(_)) => Value::Decimal(get(row, index)?),
+            #[cfg(feature = "with-bigdecimal")]
             _ => match get::<rust_decimal::Decimal>(row, index) {
                 Ok(v) => Value::Decimal(v),
                 Err(_) => {
                     Value::BigDecimal(get::<bigdecimal::BigDecimal>(row, index)?.map(Box::new))
                 }
             },
+            // Without `with-bigdecimal`, a value beyond rust_decimal's range is an error.
+            #[cfg(not(feature = "with-bigdecimal"))]
+            _ => Value::Decimal(get(row, index)?),
         },
         SpannerType::String => {
             let v: Option<String> = get(row, index)?;
