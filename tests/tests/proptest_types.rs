@@ -161,7 +161,7 @@ fn numeric_text() -> impl Strategy<Value = String> {
 /// Significant digits of a NUMERIC value (ignoring leading and trailing zeros).
 fn significant_digits(value: &BigDecimal) -> u64 {
     let normalized = value.normalized();
-    if normalized == BigDecimal::from(0) {
+    if normalized == 0 {
         0
     } else {
         normalized.digits()
