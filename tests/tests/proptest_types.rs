@@ -58,14 +58,18 @@ impl Emulator {
             .map_err(|_| TestCaseError::fail("statement timed out"))
     }
 
-    /// Checks `property` on `cases` values of `strategy`; panics with the (shrunk) failing
-    /// value.
+    /// Checks `property` on `cases` values of `strategy` (or `PROPTEST_CASES`, for a longer
+    /// local run); panics with the (shrunk) failing value.
     fn check<S: Strategy>(
         &self,
         cases: u32,
         strategy: S,
         property: impl Fn(&Self, S::Value) -> Result<(), TestCaseError>,
     ) {
+        let cases = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(cases);
         let config = Config {
             cases,
             max_shrink_iters: MAX_SHRINK_ITERS,

@@ -5,7 +5,7 @@
 //! | `BOOL` | `bool` |
 //! | `INT64` | `i64` (and `i8`/`i16`/`i32`/`u8`/`u16`/`u32`, range-checked on decode) |
 //! | `FLOAT32` / `FLOAT64` | `f32` / `f64` (NaN and infinities included) |
-//! | `NUMERIC` | `rust_decimal::Decimal`, `bigdecimal::BigDecimal` |
+//! | `NUMERIC` | `bigdecimal::BigDecimal`, `rust_decimal::Decimal` (exact or an error), `String` (read) |
 //! | `STRING` | `String`, `&str` |
 //! | `BYTES` | `Vec<u8>`, `&[u8]` |
 //! | `DATE` | `chrono::NaiveDate`, `time::Date` |
