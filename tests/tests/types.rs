@@ -211,7 +211,9 @@ async fn u64_above_i64_max_fails_to_encode() {
         .await
         .expect_err("u64::MAX does not fit INT64");
     assert!(matches!(err, sqlx::Error::Encode(_)), "{err:?}");
-    assert!(err.to_string().contains("18446744073709551615"), "{err}");
+    // The message names the types, not the value.
+    assert!(!err.to_string().contains("18446744073709551615"), "{err}");
+    assert!(err.to_string().contains("INT64"), "{err}");
     let err = sqlx::query_scalar::<_, i64>("SELECT @p1")
         .bind(i64::MAX as u64 + 1)
         .fetch_one(&pool)
@@ -341,25 +343,8 @@ async fn numeric_bigdecimal_and_decimal() {
         .expect_err("NUMERIC max does not fit Decimal");
     assert!(matches!(err, sqlx::Error::ColumnDecode { .. }), "{err:?}");
 
-    // More than 9 fractional digits, or more than 29 integer digits: Spanner rejects the
-    // parameter (FAILED_PRECONDITION "Could not parse ... as a NUMERIC"), nothing is rounded.
-    for text in [
-        "0.0000000001",
-        "1.0000000005",
-        "100000000000000000000000000000",
-    ] {
-        let err = sqlx::query_scalar::<_, BigDecimal>("SELECT @p1")
-            .bind(BigDecimal::from_str(text).unwrap())
-            .fetch_one(&pool)
-            .await
-            .expect_err(text);
-        assert_eq!(
-            sqlx_spanner::spanner_code(&err),
-            Some(sqlx_spanner::SpannerCode::FailedPrecondition),
-            "{err:?}"
-        );
-        assert!(err.to_string().contains("NUMERIC"), "{err}");
-    }
+    // More than 9 fractional digits or more than 29 integer digits: an encode error (see
+    // `numeric_out_of_range_is_an_encode_error`), nothing is rounded.
 }
 
 #[tokio::test]
@@ -1004,4 +989,271 @@ async fn typed_null_parameters_in_expressions() {
         .await
         .unwrap();
     assert_eq!(n, None);
+}
+
+/// Bounds a wait so a hang fails the test instead of stalling CI.
+async fn within<F: std::future::Future>(what: &str, fut: F) -> F::Output {
+    tokio::time::timeout(std::time::Duration::from_secs(120), fut)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: timed out"))
+}
+
+#[tokio::test]
+async fn numeric_38_digits_is_exact_or_an_error() {
+    let pool = pool("tnum38").await;
+    // 38 significant digits: 29 integer + 9 fractional, the most NUMERIC holds.
+    let text = "12345678901234567890123456789.987654321";
+    let exact = BigDecimal::from_str(text).unwrap();
+    let id = within("insert", insert(&pool, "CNum", exact.clone())).await;
+
+    let big: BigDecimal = within("select", select(&pool, "CNum", id)).await;
+    assert_eq!(big, exact);
+    assert_eq!(big.to_string(), text);
+    // NUMERIC reads as its exact decimal text.
+    let as_text: String = within("select", select(&pool, "CNum", id)).await;
+    assert_eq!(as_text, text);
+    let negative: String = within("select", select(&pool, "-CNum", id)).await;
+    assert_eq!(negative, format!("-{text}"));
+
+    // rust_decimal::Decimal holds 28-29 significant digits: an error, never a rounded value.
+    for sql in [
+        "SELECT CNum FROM AllTypes WHERE Id = @p1",
+        "SELECT -CNum FROM AllTypes WHERE Id = @p1",
+    ] {
+        let got = within(
+            "fetch",
+            sqlx::query_scalar::<_, Decimal>(sql)
+                .bind(id)
+                .fetch_one(&pool),
+        )
+        .await;
+        match got {
+            Err(sqlx::Error::ColumnDecode { source, .. }) => {
+                assert!(source.to_string().contains("Decimal"), "{source}");
+            }
+            other => panic!("{sql}: expected a decode error, got {other:?}"),
+        }
+    }
+    let arr = within(
+        "fetch",
+        sqlx::query_scalar::<_, Vec<Option<Decimal>>>(
+            "SELECT [NULL, CNum] FROM AllTypes WHERE Id = @p1",
+        )
+        .bind(id)
+        .fetch_one(&pool),
+    )
+    .await;
+    assert!(
+        matches!(arr, Err(sqlx::Error::ColumnDecode { .. })),
+        "{arr:?}"
+    );
+
+    // 28 significant digits still fit a Decimal, exactly.
+    let fits = "1234567890123456789.123456789";
+    let id = within(
+        "insert",
+        insert(&pool, "CNum", BigDecimal::from_str(fits).unwrap()),
+    )
+    .await;
+    let d: Decimal = within("select", select(&pool, "CNum", id)).await;
+    assert_eq!(d.to_string(), fits);
+}
+
+#[tokio::test]
+async fn numeric_out_of_range_is_an_encode_error() {
+    let pool = pool("tnumenc").await;
+    // More than 9 fractional digits or more than 29 integer digits: refused before it is
+    // sent (never rounded), and the error does not repeat the value.
+    for text in [
+        "0.0000000001",
+        "1.0000000005",
+        "100000000000000000000000000000",
+        "-123456789012345678901234567890.5",
+    ] {
+        let err = within(
+            "select",
+            sqlx::query_scalar::<_, BigDecimal>("SELECT @p1")
+                .bind(BigDecimal::from_str(text).unwrap())
+                .fetch_one(&pool),
+        )
+        .await
+        .expect_err(text);
+        assert!(matches!(err, sqlx::Error::Encode(_)), "{text}: {err:?}");
+        let message = err.to_string();
+        assert!(message.contains("NUMERIC"), "{message}");
+        assert!(!message.contains(text.trim_start_matches('-')), "{message}");
+    }
+    let err = within(
+        "select",
+        sqlx::query_scalar::<_, Decimal>("SELECT @p1")
+            .bind(Decimal::from_str("1.0000000001").unwrap())
+            .fetch_one(&pool),
+    )
+    .await
+    .expect_err("10 fractional digits");
+    assert!(matches!(err, sqlx::Error::Encode(_)), "{err:?}");
+    // Trailing zeros are not digits NUMERIC has to hold.
+    let v: BigDecimal = within(
+        "select",
+        sqlx::query_scalar("SELECT @p1")
+            .bind(Decimal::from_str("1.50000000000000").unwrap())
+            .fetch_one(&pool),
+    )
+    .await
+    .unwrap();
+    assert_eq!(v, BigDecimal::from_str("1.5").unwrap());
+}
+
+/// A value no error message may repeat (it could be personal data).
+const SENTINEL: &str = "7391846205";
+
+/// Asserts that `err` is a decode error that names `must_name` and does not contain
+/// [`SENTINEL`] in its message nor its debug form.
+fn assert_no_sentinel(case: &str, err: sqlx::Error, must_name: &[&str]) {
+    assert!(
+        matches!(err, sqlx::Error::ColumnDecode { .. }),
+        "{case}: {err:?}"
+    );
+    let display = err.to_string();
+    let debug = format!("{err:?}");
+    let mut chain = String::new();
+    let mut source = std::error::Error::source(&err);
+    while let Some(s) = source {
+        chain.push_str(&format!("{s} / {s:?} / "));
+        source = s.source();
+    }
+    for text in [&display, &debug, &chain] {
+        assert!(!text.contains(SENTINEL), "{case}: leaks the value: {text}");
+    }
+    for name in must_name {
+        assert!(
+            display.contains(name),
+            "{case}: {display} does not name {name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn decode_errors_do_not_contain_values() {
+    let pool = pool("tnoleak").await;
+    let row = within(
+        "fetch",
+        sqlx::query(
+            "SELECT @p1 AS Big, @p2 AS Num, @p3 AS JsonText, @p4 AS UuidText, @p5 AS Texts, \
+             @p6 AS Js, @p7 AS Neg",
+        )
+        .bind(SENTINEL.parse::<i64>().unwrap())
+        .bind(BigDecimal::from_str(&format!("{SENTINEL}{SENTINEL}123456789.5")).unwrap())
+        .bind(format!("\"{SENTINEL}\""))
+        .bind(format!("{SENTINEL}-not-a-uuid"))
+        .bind(vec![format!("x{SENTINEL}")])
+        .bind(serde_json::json!({ "name": SENTINEL }))
+        .bind(-SENTINEL.parse::<i64>().unwrap())
+        .fetch_one(&pool),
+    )
+    .await
+    .unwrap();
+    // The checked path (`try_get`): values of compatible types that do not fit.
+    assert_no_sentinel(
+        "INT64 -> i32",
+        row.try_get::<i32, _>("Big").unwrap_err(),
+        &["Big", "i32"],
+    );
+    assert_no_sentinel(
+        "INT64 -> u64",
+        row.try_get::<u64, _>("Neg").unwrap_err(),
+        &["Neg", "u64"],
+    );
+    assert_no_sentinel(
+        "NUMERIC -> Decimal",
+        row.try_get::<Decimal, _>("Num").unwrap_err(),
+        &["Num", "Decimal"],
+    );
+    assert_no_sentinel(
+        "STRING -> Json<i64>",
+        row.try_get::<Json<i64>, _>("JsonText").unwrap_err(),
+        &["JsonText", "JSON"],
+    );
+    assert_no_sentinel(
+        "JSON -> Json<Vec<i64>>",
+        row.try_get::<Json<Vec<i64>>, _>("Js").unwrap_err(),
+        &["Js", "JSON"],
+    );
+    assert_no_sentinel(
+        "STRING -> Uuid",
+        row.try_get::<uuid::Uuid, _>("UuidText").unwrap_err(),
+        &["UuidText", "UUID"],
+    );
+    assert_no_sentinel(
+        "ARRAY<STRING> -> Vec<Uuid>",
+        row.try_get::<Vec<uuid::Uuid>, _>("Texts").unwrap_err(),
+        &["Texts", "UUID"],
+    );
+    // The unchecked path: the decoder itself meets a value of another type.
+    assert_no_sentinel(
+        "STRING -> i64",
+        row.try_get_unchecked::<i64, _>("UuidText").unwrap_err(),
+        &["UuidText", "i64"],
+    );
+    assert_no_sentinel(
+        "STRING -> bool",
+        row.try_get_unchecked::<bool, _>("UuidText").unwrap_err(),
+        &["UuidText", "bool"],
+    );
+    assert_no_sentinel(
+        "STRING -> f64",
+        row.try_get_unchecked::<f64, _>("UuidText").unwrap_err(),
+        &["UuidText", "f64"],
+    );
+    assert_no_sentinel(
+        "STRING -> BYTES",
+        row.try_get_unchecked::<Vec<u8>, _>("UuidText").unwrap_err(),
+        &["UuidText", "u8"],
+    );
+    assert_no_sentinel(
+        "STRING -> NaiveDate",
+        row.try_get_unchecked::<NaiveDate, _>("UuidText")
+            .unwrap_err(),
+        &["UuidText", "NaiveDate"],
+    );
+    assert_no_sentinel(
+        "STRING -> DateTime<Utc>",
+        row.try_get_unchecked::<DateTime<Utc>, _>("UuidText")
+            .unwrap_err(),
+        &["UuidText", "DateTime"],
+    );
+    assert_no_sentinel(
+        "STRING -> time::Date",
+        row.try_get_unchecked::<time::Date, _>("UuidText")
+            .unwrap_err(),
+        &["UuidText", "Date"],
+    );
+    assert_no_sentinel(
+        "STRING -> OffsetDateTime",
+        row.try_get_unchecked::<time::OffsetDateTime, _>("UuidText")
+            .unwrap_err(),
+        &["UuidText", "OffsetDateTime"],
+    );
+    assert_no_sentinel(
+        "STRING -> BigDecimal",
+        row.try_get_unchecked::<BigDecimal, _>("UuidText")
+            .unwrap_err(),
+        &["UuidText", "BigDecimal"],
+    );
+    assert_no_sentinel(
+        "STRING -> Vec<String>",
+        row.try_get_unchecked::<Vec<String>, _>("UuidText")
+            .unwrap_err(),
+        &["UuidText"],
+    );
+    // The full query path reports the same way.
+    let err = within(
+        "fetch",
+        sqlx::query_scalar::<_, i32>("SELECT @p1")
+            .bind(SENTINEL.parse::<i64>().unwrap())
+            .fetch_one(&pool),
+    )
+    .await
+    .unwrap_err();
+    assert_no_sentinel("query_scalar i32", err, &["i32"]);
 }

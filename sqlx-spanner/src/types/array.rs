@@ -7,7 +7,7 @@ use sqlx_core::encode::{Encode, IsNull};
 use sqlx_core::error::BoxDynError;
 use sqlx_core::types::Type;
 
-use super::unexpected;
+use super::{decode_error, unexpected};
 use crate::{Spanner, SpannerArgumentBuffer, SpannerType, SpannerTypeInfo, SpannerValueRef};
 
 /// Element types of `ARRAY<T>` (every scalar type except `u8`, whose vectors are BYTES,
@@ -144,11 +144,17 @@ where
             .unwrap_or_else(|| SpannerTypeInfo::new(SpannerType::Unknown(0)));
         let list = match value.kind() {
             Some(Kind::ListValue(list)) => list,
-            other => return Err(unexpected(&value, other)),
+            other => return Err(unexpected::<Self>(&value, other)),
         };
         list.values
             .iter()
-            .map(|item| T::decode(SpannerValueRef::nested(item, element.clone())))
+            .enumerate()
+            .map(|(index, item)| {
+                T::decode(SpannerValueRef::nested(item, element.clone())).map_err(|e| {
+                    // The element's error names its type and reason, never its value.
+                    decode_error::<Self>(&value, format!("element {index}: {e}")).into()
+                })
+            })
             .collect()
     }
 }

@@ -26,7 +26,7 @@ impl Decode<'_, Spanner> for bool {
     fn decode(value: SpannerValueRef<'_>) -> Result<Self, BoxDynError> {
         match value.kind() {
             Some(Kind::BoolValue(b)) => Ok(*b),
-            other => Err(unexpected(&value, other)),
+            other => Err(unexpected::<bool>(&value, other)),
         }
     }
 }

@@ -7,7 +7,7 @@ use sqlx_core::encode::{Encode, IsNull};
 use sqlx_core::error::BoxDynError;
 use sqlx_core::types::Type;
 
-use super::{as_str, string_kind};
+use super::{as_str, decode_error, string_kind};
 use crate::{Spanner, SpannerArgumentBuffer, SpannerType, SpannerTypeInfo, SpannerValueRef};
 
 fn compatible(ty: &SpannerTypeInfo) -> bool {
@@ -50,9 +50,9 @@ impl Encode<'_, Spanner> for Vec<u8> {
 
 impl Decode<'_, Spanner> for Vec<u8> {
     fn decode(value: SpannerValueRef<'_>) -> Result<Self, BoxDynError> {
-        let text = as_str(&value)?;
+        let text = as_str::<Self>(&value)?;
         STANDARD
             .decode(text)
-            .map_err(|e| format!("invalid base64 BYTES from Spanner: {e}").into())
+            .map_err(|_| decode_error::<Self>(&value, "not valid base64").into())
     }
 }

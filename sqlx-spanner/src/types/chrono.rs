@@ -7,12 +7,15 @@ use sqlx_core::encode::{Encode, IsNull};
 use sqlx_core::error::BoxDynError;
 use sqlx_core::types::Type;
 
-use super::{as_str, string_kind};
+use super::{as_str, decode_error, string_kind};
 use crate::{Spanner, SpannerArgumentBuffer, SpannerType, SpannerTypeInfo, SpannerValueRef};
 
-fn parse(text: &str) -> Result<DateTime<FixedOffset>, BoxDynError> {
+/// Parses a TIMESTAMP (RFC 3339) for decoding it as `T`.
+fn parse<T>(value: &SpannerValueRef<'_>) -> Result<DateTime<FixedOffset>, BoxDynError> {
+    let text = as_str::<T>(value)?;
+    // chrono's parse errors name the problem, not the input.
     DateTime::parse_from_rfc3339(text)
-        .map_err(|e| format!("invalid TIMESTAMP {text:?} from Spanner: {e}").into())
+        .map_err(|e| decode_error::<T>(value, format!("not an RFC 3339 timestamp ({e})")).into())
 }
 
 fn encode_utc(t: &DateTime<Utc>, buf: &mut SpannerArgumentBuffer) -> Result<IsNull, BoxDynError> {
@@ -35,9 +38,10 @@ impl Encode<'_, Spanner> for NaiveDate {
 
 impl Decode<'_, Spanner> for NaiveDate {
     fn decode(value: SpannerValueRef<'_>) -> Result<Self, BoxDynError> {
-        let text = as_str(&value)?;
-        NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map_err(|e| format!("invalid DATE {text:?} from Spanner: {e}").into())
+        let text = as_str::<Self>(&value)?;
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| {
+            decode_error::<Self>(&value, format!("not a YYYY-MM-DD date ({e})")).into()
+        })
     }
 }
 
@@ -61,7 +65,7 @@ impl Encode<'_, Spanner> for DateTime<Utc> {
 
 impl Decode<'_, Spanner> for DateTime<Utc> {
     fn decode(value: SpannerValueRef<'_>) -> Result<Self, BoxDynError> {
-        Ok(parse(as_str(&value)?)?.with_timezone(&Utc))
+        Ok(parse::<Self>(&value)?.with_timezone(&Utc))
     }
 }
 
@@ -73,7 +77,7 @@ impl Encode<'_, Spanner> for DateTime<FixedOffset> {
 
 impl Decode<'_, Spanner> for DateTime<FixedOffset> {
     fn decode(value: SpannerValueRef<'_>) -> Result<Self, BoxDynError> {
-        parse(as_str(&value)?)
+        parse::<Self>(&value)
     }
 }
 
@@ -85,6 +89,6 @@ impl Encode<'_, Spanner> for NaiveDateTime {
 
 impl Decode<'_, Spanner> for NaiveDateTime {
     fn decode(value: SpannerValueRef<'_>) -> Result<Self, BoxDynError> {
-        Ok(parse(as_str(&value)?)?.naive_utc())
+        Ok(parse::<Self>(&value)?.naive_utc())
     }
 }

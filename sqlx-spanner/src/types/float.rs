@@ -7,7 +7,7 @@ use sqlx_core::encode::{Encode, IsNull};
 use sqlx_core::error::BoxDynError;
 use sqlx_core::types::Type;
 
-use super::unexpected;
+use super::{decode_error, unexpected};
 use crate::{Spanner, SpannerArgumentBuffer, SpannerType, SpannerTypeInfo, SpannerValueRef};
 
 fn encode_float(value: f64) -> Kind {
@@ -20,16 +20,17 @@ fn encode_float(value: f64) -> Kind {
     }
 }
 
-fn decode_float(value: &SpannerValueRef<'_>) -> Result<f64, BoxDynError> {
+/// Decodes a FLOAT64 or FLOAT32 wire value for the Rust type `T`.
+fn decode_float<T>(value: &SpannerValueRef<'_>) -> Result<f64, BoxDynError> {
     match value.kind() {
         Some(Kind::NumberValue(n)) => Ok(*n),
         Some(Kind::StringValue(s)) => match s.as_str() {
             "NaN" => Ok(f64::NAN),
             "Infinity" => Ok(f64::INFINITY),
             "-Infinity" => Ok(f64::NEG_INFINITY),
-            other => Err(format!("invalid float {other:?} from Spanner").into()),
+            _ => Err(decode_error::<T>(value, "a string that is not NaN or an infinity").into()),
         },
-        other => Err(unexpected(value, other)),
+        other => Err(unexpected::<T>(value, other)),
     }
 }
 
@@ -52,7 +53,7 @@ impl Encode<'_, Spanner> for f64 {
 
 impl Decode<'_, Spanner> for f64 {
     fn decode(value: SpannerValueRef<'_>) -> Result<Self, BoxDynError> {
-        decode_float(&value)
+        decode_float::<Self>(&value)
     }
 }
 
@@ -72,6 +73,6 @@ impl Encode<'_, Spanner> for f32 {
 impl Decode<'_, Spanner> for f32 {
     fn decode(value: SpannerValueRef<'_>) -> Result<Self, BoxDynError> {
         // FLOAT32 values arrive widened to f64; narrowing them back is exact.
-        Ok(decode_float(&value)? as f32)
+        Ok(decode_float::<Self>(&value)? as f32)
     }
 }

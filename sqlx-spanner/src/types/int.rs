@@ -6,13 +6,21 @@ use sqlx_core::encode::{Encode, IsNull};
 use sqlx_core::error::BoxDynError;
 use sqlx_core::types::Type;
 
-use super::{as_str, string_kind};
+use super::{as_str, decode_error, string_kind};
 use crate::{Spanner, SpannerArgumentBuffer, SpannerType, SpannerTypeInfo, SpannerValueRef};
 
-fn decode_i64(value: &SpannerValueRef<'_>) -> Result<i64, BoxDynError> {
-    let text = as_str(value)?;
+/// Decodes an INT64 wire value (a decimal string) for the Rust type `T`.
+fn decode_i64<T>(value: &SpannerValueRef<'_>) -> Result<i64, BoxDynError> {
+    let text = as_str::<T>(value)?;
     text.parse::<i64>()
-        .map_err(|e| format!("invalid INT64 {text:?} from Spanner: {e}").into())
+        .map_err(|_| decode_error::<T>(value, "not a base-10 INT64").into())
+}
+
+/// Narrows an INT64 to `T`: out of range is an error, never a wrap.
+fn narrow<T: TryFrom<i64>>(value: &SpannerValueRef<'_>) -> Result<T, BoxDynError> {
+    let wide = decode_i64::<T>(value)?;
+    T::try_from(wide)
+        .map_err(|_| decode_error::<T>(value, "the value is out of range for the Rust type").into())
 }
 
 macro_rules! int_type {
@@ -36,14 +44,7 @@ macro_rules! int_type {
 
         impl Decode<'_, Spanner> for $ty {
             fn decode(value: SpannerValueRef<'_>) -> Result<Self, BoxDynError> {
-                let wide = decode_i64(&value)?;
-                <$ty>::try_from(wide).map_err(|_| {
-                    format!(
-                        "INT64 value {wide} is out of range for {}",
-                        stringify!($ty)
-                    )
-                    .into()
-                })
+                narrow::<$ty>(&value)
             }
         }
     )*};
@@ -61,7 +62,7 @@ impl Type<Spanner> for u64 {
 impl Encode<'_, Spanner> for u64 {
     fn encode_by_ref(&self, buf: &mut SpannerArgumentBuffer) -> Result<IsNull, BoxDynError> {
         let value =
-            i64::try_from(*self).map_err(|_| format!("u64 value {self} does not fit in INT64"))?;
+            i64::try_from(*self).map_err(|_| "a u64 above i64::MAX does not fit in INT64")?;
         buf.push(string_kind(value.to_string()));
         Ok(IsNull::No)
     }
@@ -69,8 +70,6 @@ impl Encode<'_, Spanner> for u64 {
 
 impl Decode<'_, Spanner> for u64 {
     fn decode(value: SpannerValueRef<'_>) -> Result<Self, BoxDynError> {
-        let wide = decode_i64(&value)?;
-        u64::try_from(wide)
-            .map_err(|_| format!("INT64 value {wide} is out of range for u64").into())
+        narrow::<u64>(&value)
     }
 }

@@ -7,7 +7,7 @@ use sqlx_core::encode::{Encode, IsNull};
 use sqlx_core::error::BoxDynError;
 use sqlx_core::types::{Json, Type};
 
-use super::{as_str, string_kind};
+use super::{as_str, decode_error, string_kind};
 use crate::{Spanner, SpannerArgumentBuffer, SpannerType, SpannerTypeInfo, SpannerValueRef};
 
 fn compatible(ty: &SpannerTypeInfo) -> bool {
@@ -33,6 +33,22 @@ impl<T: Serialize> Encode<'_, Spanner> for Json<T> {
 
 impl<'r, T: Deserialize<'r>> Decode<'r, Spanner> for Json<T> {
     fn decode(value: SpannerValueRef<'r>) -> Result<Self, BoxDynError> {
-        Ok(Json(serde_json::from_str(as_str(&value)?)?))
+        let text = as_str::<Self>(&value)?;
+        serde_json::from_str(text)
+            .map(Json)
+            .map_err(|e| decode_error::<Self>(&value, json_reason(&e)).into())
     }
+}
+
+/// Why JSON text did not decode, without serde's message: that quotes parts of the input
+/// (`invalid type: string "..."`, `unknown variant ...`).
+fn json_reason(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match e.classify() {
+        Category::Io => "the JSON text could not be read",
+        Category::Syntax => "not valid JSON",
+        Category::Data => "the JSON does not match the Rust type",
+        Category::Eof => "the JSON text ends early",
+    };
+    format!("{what} (at line {}, column {})", e.line(), e.column())
 }

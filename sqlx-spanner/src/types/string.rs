@@ -8,8 +8,13 @@ use sqlx_core::types::Type;
 use super::{as_str, string_kind};
 use crate::{Spanner, SpannerArgumentBuffer, SpannerType, SpannerTypeInfo, SpannerValueRef};
 
+/// Types whose wire value is their exact text: STRING, and JSON, UUID and NUMERIC (a
+/// NUMERIC reads as its exact decimal text, all 38 digits).
 fn compatible(ty: &SpannerTypeInfo) -> bool {
-    ty.is(&SpannerType::String) || ty.is(&SpannerType::Json) || ty.is(&SpannerType::Uuid)
+    ty.is(&SpannerType::String)
+        || ty.is(&SpannerType::Json)
+        || ty.is(&SpannerType::Uuid)
+        || ty.is(&SpannerType::Numeric)
 }
 
 impl Type<Spanner> for str {
@@ -48,12 +53,12 @@ impl Encode<'_, Spanner> for String {
 
 impl<'r> Decode<'r, Spanner> for &'r str {
     fn decode(value: SpannerValueRef<'r>) -> Result<Self, BoxDynError> {
-        as_str(&value)
+        as_str::<Self>(&value)
     }
 }
 
 impl Decode<'_, Spanner> for String {
     fn decode(value: SpannerValueRef<'_>) -> Result<Self, BoxDynError> {
-        as_str(&value).map(str::to_owned)
+        as_str::<Self>(&value).map(str::to_owned)
     }
 }

@@ -92,7 +92,7 @@ impl Decode<'_, Spanner> for SpannerStruct {
         };
         let list = match value.kind() {
             Some(Kind::ListValue(list)) => list,
-            other => return Err(unexpected(&value, other)),
+            other => return Err(unexpected::<Self>(&value, other)),
         };
         if list.values.len() != field_types.len() {
             return Err(format!(

@@ -11,7 +11,7 @@ mod imp {
     use time::macros::format_description;
     use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
-    use crate::types::{as_str, string_kind};
+    use crate::types::{as_str, decode_error, string_kind};
     use crate::{Spanner, SpannerArgumentBuffer, SpannerType, SpannerTypeInfo, SpannerValueRef};
 
     const DATE_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
@@ -22,9 +22,13 @@ mod imp {
         Ok(t.to_offset(UtcOffset::UTC).format(&Rfc3339)?)
     }
 
-    pub(crate) fn parse_timestamp(text: &str) -> Result<OffsetDateTime, BoxDynError> {
-        OffsetDateTime::parse(text, &Rfc3339)
-            .map_err(|e| format!("invalid TIMESTAMP {text:?} from Spanner: {e}").into())
+    /// Parses a TIMESTAMP (RFC 3339) for decoding it as `T`.
+    fn parse_timestamp<T>(value: &SpannerValueRef<'_>) -> Result<OffsetDateTime, BoxDynError> {
+        let text = as_str::<T>(value)?;
+        // time's parse errors name the component, not the input.
+        OffsetDateTime::parse(text, &Rfc3339).map_err(|e| {
+            decode_error::<T>(value, format!("not an RFC 3339 timestamp ({e})")).into()
+        })
     }
 
     impl Type<Spanner> for Date {
@@ -42,9 +46,10 @@ mod imp {
 
     impl Decode<'_, Spanner> for Date {
         fn decode(value: SpannerValueRef<'_>) -> Result<Self, BoxDynError> {
-            let text = as_str(&value)?;
-            Date::parse(text, DATE_FORMAT)
-                .map_err(|e| format!("invalid DATE {text:?} from Spanner: {e}").into())
+            let text = as_str::<Self>(&value)?;
+            Date::parse(text, DATE_FORMAT).map_err(|e| {
+                decode_error::<Self>(&value, format!("not a YYYY-MM-DD date ({e})")).into()
+            })
         }
     }
 
@@ -63,7 +68,7 @@ mod imp {
 
     impl Decode<'_, Spanner> for OffsetDateTime {
         fn decode(value: SpannerValueRef<'_>) -> Result<Self, BoxDynError> {
-            parse_timestamp(as_str(&value)?)
+            parse_timestamp::<Self>(&value)
         }
     }
 
@@ -82,7 +87,7 @@ mod imp {
 
     impl Decode<'_, Spanner> for PrimitiveDateTime {
         fn decode(value: SpannerValueRef<'_>) -> Result<Self, BoxDynError> {
-            let t = parse_timestamp(as_str(&value)?)?.to_offset(UtcOffset::UTC);
+            let t = parse_timestamp::<Self>(&value)?.to_offset(UtcOffset::UTC);
             Ok(PrimitiveDateTime::new(t.date(), t.time()))
         }
     }

@@ -8,7 +8,7 @@ use sqlx_core::error::BoxDynError;
 use sqlx_core::types::Type;
 use uuid::Uuid;
 
-use super::{as_str, string_kind};
+use super::{as_str, decode_error, string_kind};
 use crate::{Spanner, SpannerArgumentBuffer, SpannerType, SpannerTypeInfo, SpannerValueRef};
 
 impl Type<Spanner> for Uuid {
@@ -30,7 +30,9 @@ impl Encode<'_, Spanner> for Uuid {
 
 impl Decode<'_, Spanner> for Uuid {
     fn decode(value: SpannerValueRef<'_>) -> Result<Self, BoxDynError> {
-        let text = as_str(&value)?;
-        Uuid::parse_str(text).map_err(|e| format!("invalid UUID {text:?}: {e}").into())
+        let text = as_str::<Self>(&value)?;
+        // uuid's parse errors quote characters of the input: not repeated here.
+        Uuid::parse_str(text)
+            .map_err(|_| decode_error::<Self>(&value, "not a UUID in text form").into())
     }
 }
