@@ -286,14 +286,22 @@ async fn read_indexes(
     Ok(())
 }
 
+/// One row of `KEY_COLUMN_USAGE`.
+struct KeyColumn {
+    table: String,
+    column: String,
+    position: i64,
+    /// For a foreign key column: the position of the referenced column in the referenced
+    /// unique constraint.
+    position_in_unique: Option<i64>,
+}
+
 async fn read_foreign_keys(
     conn: &mut SpannerConnection,
     tables: &mut BTreeMap<String, Table>,
 ) -> Result<(), Error> {
-    // Key columns of every constraint: (constraint) -> [(table, column, position, position
-    // in the referenced unique constraint)].
-    let mut key_columns: BTreeMap<String, Vec<(String, String, i64, Option<i64>)>> =
-        BTreeMap::new();
+    // Key columns of every constraint, by constraint name.
+    let mut key_columns: BTreeMap<String, Vec<KeyColumn>> = BTreeMap::new();
     for row in rows(
         conn,
         "SELECT CONSTRAINT_NAME, TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, \
@@ -305,12 +313,12 @@ async fn read_foreign_keys(
         key_columns
             .entry(required_text(&row, 0)?)
             .or_default()
-            .push((
-                required_text(&row, 1)?,
-                required_text(&row, 2)?,
-                row.try_get::<Option<i64>, _>(3)?.unwrap_or(0),
-                row.try_get(4)?,
-            ));
+            .push(KeyColumn {
+                table: required_text(&row, 1)?,
+                column: required_text(&row, 2)?,
+                position: row.try_get::<Option<i64>, _>(3)?.unwrap_or(0),
+                position_in_unique: row.try_get(4)?,
+            });
     }
     for row in rows(
         conn,
@@ -326,22 +334,21 @@ async fn read_foreign_keys(
         else {
             continue;
         };
-        let Some((table_name, ..)) = own.first() else {
+        let (Some(first), Some(first_referenced)) = (own.first(), referenced.first()) else {
             continue;
         };
-        let Some((referenced_table, ..)) = referenced.first() else {
-            continue;
-        };
+        let table_name = &first.table;
+        let referenced_table = &first_referenced.table;
         let mut referenced_columns = Vec::with_capacity(own.len());
-        for (_, _, position, in_unique) in own {
-            let wanted = in_unique.unwrap_or(*position);
-            if let Some((_, column, ..)) = referenced.iter().find(|(_, _, p, _)| *p == wanted) {
-                referenced_columns.push(column.clone());
+        for key in own {
+            let wanted = key.position_in_unique.unwrap_or(key.position);
+            if let Some(target) = referenced.iter().find(|r| r.position == wanted) {
+                referenced_columns.push(target.column.clone());
             }
         }
         let foreign_key = ForeignKey {
             name,
-            columns: own.iter().map(|(_, column, ..)| column.clone()).collect(),
+            columns: own.iter().map(|key| key.column.clone()).collect(),
             referenced_table: referenced_table.clone(),
             referenced_columns,
             on_delete: on_delete(text(&row, 2)?.as_deref()).unwrap_or(OnDelete::NoAction),
