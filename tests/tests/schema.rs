@@ -171,7 +171,8 @@ async fn reads_every_part_of_the_schema() {
 
     // contracts: two foreign keys, one ON DELETE CASCADE.
     let contracts = schema.table("contracts").expect("contracts");
-    let fks: Vec<(&str, Vec<&str>, &str, Vec<&str>, OnDelete)> = contracts
+    type ForeignKeyRow<'a> = (&'a str, Vec<&'a str>, &'a str, Vec<&'a str>, OnDelete);
+    let fks: Vec<ForeignKeyRow> = contracts
         .foreign_keys
         .iter()
         .map(|fk| {
