@@ -101,7 +101,7 @@ pub fn generate_entities(
             BannerVersion::Minor
         },
     );
-    Ok(writer
+    writer
         .generate(&context)
         .files
         .into_iter()
@@ -111,7 +111,7 @@ pub fn generate_entities(
                 name: file.name,
             })
         })
-        .collect::<Result<_, GenerateError>>()?)
+        .collect()
 }
 
 /// `sea-orm-codegen` writes token streams (`sea-orm-cli` runs `rustfmt` afterwards); the
