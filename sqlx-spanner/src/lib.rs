@@ -35,6 +35,7 @@ mod options;
 mod query_result;
 mod request_options;
 mod row;
+pub mod schema;
 pub mod sql;
 mod statement;
 #[cfg(feature = "migrate")]
