@@ -182,6 +182,12 @@ pub fn prepare_sql(sql: &str) -> Result<PreparedSql, SqlError> {
                 first_question_mark.get_or_insert(token.offset);
                 out.push_str("@p");
                 out.push_str(&question_marks.to_string());
+                // `?1` or `?abc` must not become `@p11` / `@p1abc` (another parameter):
+                // keep the following characters a separate token.
+                let next = sql[token.offset + token.text.len()..].chars().next();
+                if next.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                    out.push(' ');
+                }
             }
             TokenKind::NamedParameter => {
                 if let Some(n) = positional_parameter_index(token.text) {

@@ -512,3 +512,11 @@ fn strip_comments_keeps_literals() {
         "CREATE TABLE t (a STRING(MAX) DEFAULT ('--x'))   PRIMARY KEY (a)"
     );
 }
+
+#[test]
+fn a_placeholder_is_not_glued_to_the_next_word() {
+    // Before: `SELECT ?1` became `SELECT @p11` (a different parameter) and `?abc` `@p1abc`.
+    assert_eq!(prepare_sql("SELECT ?1").unwrap().sql, "SELECT @p1 1");
+    assert_eq!(prepare_sql("SELECT ?abc").unwrap().sql, "SELECT @p1 abc");
+    assert_eq!(prepare_sql("SELECT ?, ?").unwrap().sql, "SELECT @p1, @p2");
+}
