@@ -278,3 +278,180 @@ async fn failed_autocommit_dml_leaves_no_transaction_behind() {
         assert_eq!(balance(&pool, 2).await, Some(round));
     }
 }
+
+/// Bounds every wait of the tests below: a hang fails instead of stalling CI.
+async fn bounded<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(std::time::Duration::from_secs(60), future)
+        .await
+        .expect("operation timed out")
+}
+
+#[tokio::test]
+async fn failed_nested_begin_keeps_the_outer_transaction() {
+    // sqlx marks a nested `Transaction` open before the driver's `begin` fails; its drop
+    // used to park the *outer* transaction for rollback, and the outer commit then
+    // returned Ok with the writes gone.
+    let pool = accounts().await;
+    let mut tx = bounded(pool.begin()).await.unwrap();
+    bounded(sqlx::query("INSERT INTO Accounts (Id, Balance) VALUES (10, 10)").execute(&mut *tx))
+        .await
+        .unwrap();
+    let nested = bounded(tx.begin()).await.map(|_| ()).unwrap_err();
+    assert!(nested.to_string().contains("savepoints"), "{nested}");
+    // The outer transaction is still usable and commits its writes.
+    bounded(sqlx::query("INSERT INTO Accounts (Id, Balance) VALUES (11, 11)").execute(&mut *tx))
+        .await
+        .unwrap();
+    bounded(tx.commit()).await.unwrap();
+    assert_eq!(bounded(balance(&pool, 10)).await, Some(10));
+    assert_eq!(bounded(balance(&pool, 11)).await, Some(11));
+}
+
+#[tokio::test]
+async fn retry_transaction_on_an_open_transaction_keeps_it() {
+    let pool = accounts().await;
+    let mut tx = bounded(pool.begin()).await.unwrap();
+    bounded(sqlx::query("INSERT INTO Accounts (Id, Balance) VALUES (12, 12)").execute(&mut *tx))
+        .await
+        .unwrap();
+    let inner = bounded(sqlx_spanner::retry_transaction(&mut *tx, 3, |tx| {
+        Box::pin(async move {
+            sqlx::query("UPDATE Accounts SET Balance = 0 WHERE Id = 12")
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        })
+    }))
+    .await;
+    assert!(inner.is_err(), "a nested retry_transaction must fail");
+    bounded(tx.commit()).await.unwrap();
+    assert_eq!(bounded(balance(&pool, 12)).await, Some(12));
+}
+
+#[tokio::test]
+async fn commit_without_a_live_transaction_is_an_error() {
+    // A read-write transaction the driver no longer holds must not report success.
+    let pool = accounts().await;
+    let mut conn = bounded(pool.acquire()).await.unwrap();
+    let mut tx = bounded(conn.begin()).await.unwrap();
+    bounded(sqlx::query("INSERT INTO Accounts (Id, Balance) VALUES (13, 13)").execute(&mut *tx))
+        .await
+        .unwrap();
+    // Roll back behind the Transaction's back through sqlx's own trait.
+    <sqlx_spanner::SpannerTransactionManager as sqlx_spanner::sqlx_core::transaction::TransactionManager>::start_rollback(
+        &mut tx,
+    );
+    let commit = bounded(tx.commit()).await;
+    assert!(
+        commit.is_err(),
+        "commit of a rolled-back transaction returned Ok"
+    );
+    assert_eq!(bounded(balance(&pool, 13)).await, None);
+}
+
+#[tokio::test]
+async fn dropped_unpolled_begin_read_only_does_not_change_the_next_begin() {
+    let pool = accounts().await;
+    let mut conn = bounded(pool.acquire()).await.unwrap();
+    drop(conn.begin_read_only(TimestampBound::Strong));
+    let mut tx = bounded(conn.begin()).await.unwrap();
+    bounded(sqlx::query("UPDATE Accounts SET Balance = 5 WHERE Id = 2").execute(&mut *tx))
+        .await
+        .expect("begin() after a dropped begin_read_only future must be read-write");
+    bounded(tx.commit()).await.unwrap();
+    assert_eq!(bounded(balance(&pool, 2)).await, Some(5));
+}
+
+#[tokio::test]
+async fn transaction_options_per_transaction_and_as_defaults() {
+    use sqlx::Connection;
+    use sqlx_spanner::{IsolationLevel, SpannerTransactionOptions};
+    let pool = accounts().await;
+    let mut conn = bounded(pool.acquire()).await.unwrap();
+
+    // Per transaction: repeatable read, commit stats, commit delay, change-stream exclusion.
+    conn.set_next_transaction_options(
+        SpannerTransactionOptions::new()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .max_commit_delay(std::time::Duration::from_millis(10))
+            .return_commit_stats(true)
+            .exclude_txn_from_change_streams(true),
+    );
+    let mut tx = bounded(conn.begin()).await.unwrap();
+    bounded(
+        sqlx::query("INSERT INTO Accounts (Id, Balance) VALUES (20, 20), (21, 21)")
+            .execute(&mut *tx),
+    )
+    .await
+    .unwrap();
+    // The emulator accepts every option (an unknown or malformed one fails the begin or
+    // the commit).
+    bounded(tx.commit()).await.unwrap();
+    assert_eq!(bounded(balance(&pool, 21)).await, Some(21));
+    // Emulator 528 returns no commit statistics even when asked (Cloud Spanner does: two
+    // rows of two columns are 4 mutations); that the request asks for them is checked by
+    // the unit tests of the client.
+    if let Some(stats) = conn.last_commit_stats() {
+        assert_eq!(stats.mutation_count, 4, "{stats:?}");
+    }
+
+    // The options were for that transaction only.
+    let mut tx = bounded(conn.begin()).await.unwrap();
+    bounded(sqlx::query("UPDATE Accounts SET Balance = 0 WHERE Id = 20").execute(&mut *tx))
+        .await
+        .unwrap();
+    bounded(tx.commit()).await.unwrap();
+    assert_eq!(conn.last_commit_stats(), None);
+
+    // Autocommit DML and mutations take them too.
+    conn.set_next_transaction_options(
+        SpannerTransactionOptions::new()
+            .return_commit_stats(true)
+            .isolation_level(IsolationLevel::RepeatableRead),
+    );
+    bounded(sqlx::query("UPDATE Accounts SET Balance = 1 WHERE Id = 21").execute(&mut *conn))
+        .await
+        .unwrap();
+    assert_eq!(bounded(balance(&pool, 21)).await, Some(1));
+    drop(conn);
+
+    // As connection defaults (URL option form).
+    let options = spanner_tests::fresh_options("txdef")
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .return_commit_stats(true)
+        .max_commit_delay(std::time::Duration::from_millis(5));
+    let mut conn = bounded(sqlx_spanner::SpannerConnection::connect_with(&options))
+        .await
+        .unwrap();
+    bounded(conn.execute_ddl([ACCOUNTS])).await.unwrap();
+    let mut tx = bounded(sqlx::Connection::begin(&mut conn)).await.unwrap();
+    bounded(sqlx::query("INSERT INTO Accounts (Id, Balance) VALUES (1, 1)").execute(&mut *tx))
+        .await
+        .unwrap();
+    bounded(tx.commit()).await.unwrap();
+    let (n,): (i64,) =
+        bounded(sqlx::query_as("SELECT COUNT(*) FROM Accounts").fetch_one(&mut conn))
+            .await
+            .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
+async fn retry_transaction_returns_the_body_error() {
+    let pool = accounts().await;
+    let result: Result<(), sqlx::Error> =
+        bounded(sqlx_spanner::retry_transaction(&pool, 3, |tx| {
+            Box::pin(async move {
+                sqlx::query("UPDATE Accounts SET Balance = 1 WHERE Id = 1")
+                    .execute(&mut **tx)
+                    .await?;
+                Err(sqlx::Error::RowNotFound)
+            })
+        }))
+        .await;
+    assert!(
+        matches!(result, Err(sqlx::Error::RowNotFound)),
+        "{result:?}"
+    );
+    assert_eq!(bounded(balance(&pool, 1)).await, Some(100));
+}

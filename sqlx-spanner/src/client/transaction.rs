@@ -20,6 +20,7 @@ use crate::arguments::SpannerArgument;
 use crate::error::{status_to_error, SpannerError};
 use crate::request_options::{Priority, RequestOptions};
 use crate::timestamp_bound::TimestampBound;
+use crate::transaction_options::{CommitStats, IsolationLevel, SpannerTransactionOptions};
 use crate::SpannerRow;
 
 /// A statement ready to send: GoogleSQL with `@p1..@pN` and its arguments.
@@ -85,12 +86,19 @@ fn read_only_options(bound: &TimestampBound) -> TransactionOptions {
     }
 }
 
-fn read_write_options() -> TransactionOptions {
+fn read_write_options(options: &SpannerTransactionOptions) -> TransactionOptions {
+    use transaction_options::IsolationLevel as Proto;
+    let isolation_level = match options.isolation_level {
+        None => Proto::Unspecified,
+        Some(IsolationLevel::Serializable) => Proto::Serializable,
+        Some(IsolationLevel::RepeatableRead) => Proto::RepeatableRead,
+    };
     TransactionOptions {
         mode: Some(transaction_options::Mode::ReadWrite(
             transaction_options::ReadWrite::default(),
         )),
-        ..TransactionOptions::default()
+        exclude_txn_from_change_streams: options.exclude_txn_from_change_streams,
+        isolation_level: isolation_level as i32,
     }
 }
 
@@ -266,11 +274,14 @@ impl SpannerClient {
         request: SqlRequest,
         options: &RequestOptions,
         transaction_tag: Option<&str>,
+        transaction_options: &SpannerTransactionOptions,
     ) -> Result<(Vec<SpannerRow>, Option<u64>, CommitInfo), Error> {
         let mut session = self.session().await?;
         let tag = transaction_tag.unwrap_or_default();
         let selector = TransactionSelector {
-            selector: Some(transaction_selector::Selector::Begin(read_write_options())),
+            selector: Some(transaction_selector::Selector::Begin(read_write_options(
+                transaction_options,
+            ))),
         };
         let request = execute_request(
             &session,
@@ -294,6 +305,7 @@ impl SpannerClient {
             seqno: 1,
             tag: tag.to_string(),
             mutations: Vec::new(),
+            options: transaction_options.clone(),
         };
         let info = tx.commit().await?;
         Ok((rows, affected, info))
@@ -303,12 +315,13 @@ impl SpannerClient {
     pub(crate) async fn begin_read_write(
         &self,
         transaction_tag: Option<String>,
+        transaction_options: &SpannerTransactionOptions,
     ) -> Result<ReadWriteTransaction, Error> {
         let mut session = self.session().await?;
         let tag = transaction_tag.unwrap_or_default();
         let begin = BeginTransactionRequest {
             session: session.name().to_string(),
-            options: Some(read_write_options()),
+            options: Some(read_write_options(transaction_options)),
             request_options: request_options(&RequestOptions::default(), &tag),
             mutation_key: None,
         };
@@ -323,6 +336,7 @@ impl SpannerClient {
             seqno: 0,
             tag,
             mutations: Vec::new(),
+            options: transaction_options.clone(),
         })
     }
 }
@@ -364,6 +378,26 @@ impl ReadOnlyTransaction {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CommitInfo {
     pub(crate) timestamp: Option<OffsetDateTime>,
+    /// Present when the transaction asked for commit statistics.
+    pub(crate) stats: Option<CommitStats>,
+}
+
+fn commit_request(
+    session: &str,
+    id: &[u8],
+    mutations: Vec<Mutation>,
+    tag: &str,
+    options: &SpannerTransactionOptions,
+) -> CommitRequest {
+    CommitRequest {
+        session: session.to_string(),
+        mutations,
+        return_commit_stats: options.return_commit_stats,
+        max_commit_delay: options.max_commit_delay.map(duration),
+        request_options: request_options(&RequestOptions::default(), tag),
+        precommit_token: None,
+        transaction: Some(commit_request::Transaction::TransactionId(id.to_vec())),
+    }
 }
 
 /// An open read-write transaction, holding its session until commit or rollback.
@@ -373,6 +407,7 @@ pub(crate) struct ReadWriteTransaction {
     seqno: i64,
     tag: String,
     mutations: Vec<Mutation>,
+    options: SpannerTransactionOptions,
 }
 
 impl ReadWriteTransaction {
@@ -463,15 +498,13 @@ impl ReadWriteTransaction {
 
     /// Commits. On error (including `ABORTED`) nothing was applied.
     pub(crate) async fn commit(mut self) -> Result<CommitInfo, Error> {
-        let request = CommitRequest {
-            session: self.session.name().to_string(),
-            mutations: std::mem::take(&mut self.mutations),
-            return_commit_stats: false,
-            max_commit_delay: None,
-            request_options: request_options(&RequestOptions::default(), &self.tag),
-            precommit_token: None,
-            transaction: Some(commit_request::Transaction::TransactionId(self.id.clone())),
-        };
+        let request = commit_request(
+            self.session.name(),
+            &self.id,
+            std::mem::take(&mut self.mutations),
+            &self.tag,
+            &self.options,
+        );
         let result = self
             .session
             .grpc()
@@ -484,7 +517,10 @@ impl ReadWriteTransaction {
             )
             .ok()
         });
-        Ok(CommitInfo { timestamp })
+        let stats = response
+            .commit_stats
+            .map(|s| CommitStats::new(u64::try_from(s.mutation_count).unwrap_or(0)));
+        Ok(CommitInfo { timestamp, stats })
     }
 
     /// Rolls back (releasing the transaction's locks).
@@ -500,5 +536,39 @@ impl ReadWriteTransaction {
             .await;
         self.session.check(result)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod transaction_options_tests {
+    use super::*;
+
+    #[test]
+    fn transaction_options_reach_begin_and_commit() {
+        let options = SpannerTransactionOptions::new()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .max_commit_delay(std::time::Duration::from_millis(20))
+            .return_commit_stats(true)
+            .exclude_txn_from_change_streams(true);
+        let begin = read_write_options(&options);
+        assert_eq!(
+            begin.isolation_level,
+            transaction_options::IsolationLevel::RepeatableRead as i32
+        );
+        assert!(begin.exclude_txn_from_change_streams);
+        let commit = commit_request("s", b"id", Vec::new(), "", &options);
+        assert!(commit.return_commit_stats);
+        assert_eq!(
+            commit.max_commit_delay,
+            Some(prost_types::Duration {
+                seconds: 0,
+                nanos: 20_000_000
+            })
+        );
+        let default = read_write_options(&SpannerTransactionOptions::default());
+        assert_eq!(
+            default.isolation_level,
+            transaction_options::IsolationLevel::Unspecified as i32
+        );
     }
 }

@@ -13,7 +13,8 @@ use sqlx_core::sql_str::SqlStr;
 use sqlx_core::try_stream;
 use sqlx_core::Either;
 
-use super::{abort_backoff, SpannerConnection, TransactionState};
+use super::{SpannerConnection, TransactionState};
+use crate::backoff::abort_backoff_after;
 use crate::client::transaction::SqlRequest;
 use crate::error::SpannerError;
 use crate::sql::StatementKind;
@@ -155,23 +156,29 @@ impl SpannerConnection {
                         // Autocommit: run in its own read-write transaction; the rows of a
                         // `THEN RETURN` clause are only released once the commit succeeded.
                         let tag = self.next_transaction_tag.take();
+                        let tx_options = self.take_transaction_options();
                         let mut attempt = 0;
                         let (rows, affected) = loop {
                             attempt += 1;
                             let result = self
                                 .client
-                                .execute_autocommit(prepared.request.clone(), &options, tag.as_deref())
+                                .execute_autocommit(
+                                    prepared.request.clone(),
+                                    &options,
+                                    tag.as_deref(),
+                                    &tx_options,
+                                )
                                 .await;
                             match result {
                                 Ok((rows, affected, info)) => {
-                                    self.last_commit_timestamp = info.timestamp;
+                                    self.record_commit(info);
                                     break (rows, affected.unwrap_or(0));
                                 }
                                 Err(error)
                                     if crate::is_retryable(&error)
                                         && attempt < self.max_autocommit_attempts =>
                                 {
-                                    abort_backoff(attempt).await;
+                                    abort_backoff_after(&error, attempt).await;
                                 }
                                 Err(error) => Err(error)?,
                             }

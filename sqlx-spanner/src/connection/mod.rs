@@ -14,10 +14,14 @@ use sqlx_core::error::Error;
 use sqlx_core::transaction::Transaction;
 use time::OffsetDateTime;
 
+use crate::backoff::abort_backoff_after;
 use crate::client::mutation::to_proto;
-use crate::client::transaction::{ReadOnlyTransaction, ReadWriteTransaction, SqlRequest};
+use crate::client::transaction::{
+    CommitInfo, ReadOnlyTransaction, ReadWriteTransaction, SqlRequest,
+};
 use crate::client::SpannerClient;
 use crate::error::SpannerError;
+use crate::transaction_options::{CommitStats, SpannerTransactionOptions};
 use crate::{
     Mutation, RequestOptions, Spanner, SpannerArguments, SpannerConnectOptions, TimestampBound,
 };
@@ -49,7 +53,13 @@ pub struct SpannerConnection {
     pub(crate) next_request: RequestOptions,
     pub(crate) read_bound: TimestampBound,
     pub(crate) last_commit_timestamp: Option<OffsetDateTime>,
+    pub(crate) last_commit_stats: Option<CommitStats>,
     pub(crate) max_autocommit_attempts: u32,
+    /// Options of the next read-write transaction only (else the connect options' defaults).
+    pub(crate) next_transaction_options: Option<SpannerTransactionOptions>,
+    /// Set when `begin` refused a nested transaction: sqlx drops the half-made nested
+    /// `Transaction` right away and its `start_rollback` must not touch the outer one.
+    pub(crate) refused_nested_begin: bool,
 }
 
 impl std::fmt::Debug for SpannerConnection {
@@ -74,7 +84,10 @@ impl SpannerConnection {
             next_request: RequestOptions::default(),
             read_bound: TimestampBound::Strong,
             last_commit_timestamp: None,
+            last_commit_stats: None,
             max_autocommit_attempts: 10,
+            next_transaction_options: None,
+            refused_nested_begin: false,
         })
     }
 
@@ -120,6 +133,33 @@ impl SpannerConnection {
         self.next_transaction_tag = Some(tag.into());
     }
 
+    /// Options for the next read-write transaction only (`begin`, or an autocommit DML
+    /// statement, batch DML or mutations outside a transaction), replacing the connection's
+    /// defaults from [`SpannerConnectOptions`] for that transaction. See
+    /// [`SpannerTransactionOptions`].
+    pub fn set_next_transaction_options(&mut self, options: SpannerTransactionOptions) {
+        self.next_transaction_options = Some(options);
+    }
+
+    /// The options the next read-write transaction uses (consumes the one-shot options).
+    pub(crate) fn take_transaction_options(&mut self) -> SpannerTransactionOptions {
+        self.next_transaction_options
+            .take()
+            .unwrap_or_else(|| self.options.transaction_options.clone())
+    }
+
+    /// Keeps what a successful commit reported.
+    pub(crate) fn record_commit(&mut self, info: CommitInfo) {
+        self.last_commit_timestamp = info.timestamp;
+        self.last_commit_stats = info.stats;
+    }
+
+    /// Statistics of the last commit on this connection, when its transaction asked for
+    /// them ([`SpannerTransactionOptions::return_commit_stats`]); `None` otherwise.
+    pub fn last_commit_stats(&self) -> Option<CommitStats> {
+        self.last_commit_stats
+    }
+
     /// Staleness of queries run outside a transaction on this connection (default
     /// [`TimestampBound::Strong`]). Stays in effect until changed.
     pub fn set_read_staleness(&mut self, bound: TimestampBound) {
@@ -153,8 +193,12 @@ impl SpannerConnection {
         &mut self,
         bound: TimestampBound,
     ) -> impl Future<Output = Result<Transaction<'_, Spanner>, Error>> + Send + '_ {
-        self.next_begin = BeginMode::ReadOnly(bound);
-        Transaction::begin(self, None)
+        // The mode is set when the future first runs, so a future dropped unpolled
+        // leaves the next `begin` read-write.
+        async move {
+            self.next_begin = BeginMode::ReadOnly(bound);
+            Transaction::begin(self, None).await
+        }
     }
 
     /// Applies mutations. Inside a read-write transaction they are buffered and applied at
@@ -176,21 +220,25 @@ impl SpannerConnection {
             }
             TransactionState::None => {
                 let tag = self.next_transaction_tag.take();
+                let tx_options = self.take_transaction_options();
                 let mut attempt = 0;
                 loop {
                     attempt += 1;
-                    let mut tx = self.client.begin_read_write(tag.clone()).await?;
+                    let mut tx = self
+                        .client
+                        .begin_read_write(tag.clone(), &tx_options)
+                        .await?;
                     tx.buffer(proto.clone());
                     match tx.commit().await {
                         Ok(info) => {
-                            self.last_commit_timestamp = info.timestamp;
+                            self.record_commit(info);
                             return Ok(info.timestamp);
                         }
                         Err(error)
                             if crate::is_retryable(&error)
                                 && attempt < self.max_autocommit_attempts =>
                         {
-                            abort_backoff(attempt).await;
+                            abort_backoff_after(&error, attempt).await;
                         }
                         Err(error) => return Err(error),
                     }
@@ -247,10 +295,14 @@ impl SpannerConnection {
             }
             TransactionState::None => {
                 let tag = self.next_transaction_tag.take();
+                let tx_options = self.take_transaction_options();
                 let mut attempt = 0;
                 loop {
                     attempt += 1;
-                    let mut tx = self.client.begin_read_write(tag.clone()).await?;
+                    let mut tx = self
+                        .client
+                        .begin_read_write(tag.clone(), &tx_options)
+                        .await?;
                     let result = match tx.batch_update(requests.clone(), &options).await {
                         Ok(counts) => tx.commit().await.map(|info| (counts, info)),
                         Err((error, _)) => {
@@ -260,14 +312,14 @@ impl SpannerConnection {
                     };
                     match result {
                         Ok((counts, info)) => {
-                            self.last_commit_timestamp = info.timestamp;
+                            self.record_commit(info);
                             return Ok(counts);
                         }
                         Err(error)
                             if crate::is_retryable(&error)
                                 && attempt < self.max_autocommit_attempts =>
                         {
-                            abort_backoff(attempt).await;
+                            abort_backoff_after(&error, attempt).await;
                         }
                         Err(error) => return Err(error),
                     }
@@ -336,14 +388,6 @@ impl SpannerConnection {
     }
 }
 
-/// Waits before attempt `attempt + 1` of a transaction Spanner aborted: exponential
-/// backoff from 20 ms, capped at about 1.3 s. Used by [`retry_transaction`](crate::retry_transaction)
-/// and the driver's autocommit retries; exposed for retry loops of your own.
-pub async fn abort_backoff(attempt: u32) {
-    let millis = 10u64.saturating_mul(1 << attempt.min(7));
-    tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
-}
-
 impl Connection for SpannerConnection {
     type Database = Spanner;
     type Options = SpannerConnectOptions;
@@ -369,6 +413,7 @@ impl Connection for SpannerConnection {
         self.flush_pending_rollback().await?;
         self.next_request = RequestOptions::default();
         self.next_transaction_tag = None;
+        self.next_transaction_options = None;
         self.next_begin = BeginMode::ReadWrite;
         Ok(())
     }
