@@ -189,16 +189,14 @@ impl SpannerConnection {
 
     /// Begins a read-only transaction: every query in it reads one consistent snapshot at
     /// `bound`, takes no locks and is never aborted. Writing in it is an error.
-    pub fn begin_read_only(
+    pub async fn begin_read_only(
         &mut self,
         bound: TimestampBound,
-    ) -> impl Future<Output = Result<Transaction<'_, Spanner>, Error>> + Send + '_ {
+    ) -> Result<Transaction<'_, Spanner>, Error> {
         // The mode is set when the future first runs, so a future dropped unpolled
         // leaves the next `begin` read-write.
-        async move {
-            self.next_begin = BeginMode::ReadOnly(bound);
-            Transaction::begin(self, None).await
-        }
+        self.next_begin = BeginMode::ReadOnly(bound);
+        Transaction::begin(self, None).await
     }
 
     /// Applies mutations. Inside a read-write transaction they are buffered and applied at
