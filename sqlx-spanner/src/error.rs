@@ -303,6 +303,9 @@ pub enum SpannerError {
     /// again from the start ([`is_retryable`] is `true` for this error).
     #[error("transaction aborted and not retried: {0}")]
     AbortedDueToConcurrentModification(String),
+    /// Another migrator held the migration lock for longer than the driver waits.
+    #[error("migration lock: {0}")]
+    MigrationLocked(String),
 }
 
 impl From<SpannerError> for Error {
@@ -312,9 +315,8 @@ impl From<SpannerError> for Error {
             SpannerError::Config(message) => Error::Configuration(message.into()),
             // Kept typed so callers can tell them apart (`is_retryable`, downcast).
             error @ (SpannerError::TransactionNotActive
-            | SpannerError::AbortedDueToConcurrentModification(_)) => {
-                Error::AnyDriverError(Box::new(error))
-            }
+            | SpannerError::AbortedDueToConcurrentModification(_)
+            | SpannerError::MigrationLocked(_)) => Error::AnyDriverError(Box::new(error)),
             other => Error::InvalidArgument(other.to_string()),
         }
     }

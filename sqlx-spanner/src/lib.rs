@@ -31,6 +31,8 @@ mod database;
 mod error;
 #[cfg(feature = "migrate")]
 mod migrate;
+#[cfg(feature = "migrate")]
+mod migration_lock;
 mod mutation;
 mod options;
 mod query_result;

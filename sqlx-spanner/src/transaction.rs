@@ -131,7 +131,7 @@ impl TransactionManager for SpannerTransactionManager {
 pub async fn retry_transaction<'a, A, F, R>(
     acquire: A,
     max_attempts: u32,
-    mut body: F,
+    body: F,
 ) -> Result<R, Error>
 where
     A: Acquire<'a, Database = Spanner> + Send,
@@ -139,6 +139,19 @@ where
     R: Send,
 {
     let mut conn = acquire.acquire().await?;
+    retry_on_connection(&mut conn, max_attempts, body).await
+}
+
+/// [`retry_transaction`] on a connection the caller already holds.
+pub(crate) async fn retry_on_connection<F, R>(
+    conn: &mut SpannerConnection,
+    max_attempts: u32,
+    mut body: F,
+) -> Result<R, Error>
+where
+    F: for<'t> FnMut(&'t mut Transaction<'_, Spanner>) -> BoxFuture<'t, Result<R, Error>> + Send,
+    R: Send,
+{
     let mut attempt = 0;
     loop {
         attempt += 1;

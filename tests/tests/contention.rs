@@ -84,7 +84,10 @@ async fn read_modify_write_under_contention_loses_no_increment() {
     .expect("final read timed out")
     .unwrap();
     let actual: Vec<i64> = rows.iter().map(|(_, v)| *v).collect();
-    assert_eq!(actual, expected, "committed {committed}, failed {failures:?}");
+    assert_eq!(
+        actual, expected,
+        "committed {committed}, failed {failures:?}"
+    );
     assert!(
         committed > TASKS / 2,
         "too few commits under contention: {committed} of {TASKS}"

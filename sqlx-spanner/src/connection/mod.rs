@@ -60,6 +60,9 @@ pub struct SpannerConnection {
     /// Set when `begin` refused a nested transaction: sqlx drops the half-made nested
     /// `Transaction` right away and its `start_rollback` must not touch the outer one.
     pub(crate) refused_nested_begin: bool,
+    /// The migration lock this connection holds (between `Migrate::lock` and `unlock`).
+    #[cfg(feature = "migrate")]
+    pub(crate) migration_lease: Option<crate::migration_lock::MigrationLease>,
 }
 
 impl std::fmt::Debug for SpannerConnection {
@@ -88,6 +91,8 @@ impl SpannerConnection {
             max_autocommit_attempts: 10,
             next_transaction_options: None,
             refused_nested_begin: false,
+            #[cfg(feature = "migrate")]
+            migration_lease: None,
         })
     }
 
@@ -392,6 +397,8 @@ impl Connection for SpannerConnection {
 
     async fn close(mut self) -> Result<(), Error> {
         self.flush_pending_rollback().await?;
+        #[cfg(feature = "migrate")]
+        self.release_migration_lock().await?;
         if let TransactionState::ReadWrite(tx) =
             std::mem::replace(&mut self.transaction, TransactionState::None)
         {
@@ -409,6 +416,12 @@ impl Connection for SpannerConnection {
     /// per-statement options. A lost server shows up as an error on the next statement.
     async fn ping(&mut self) -> Result<(), Error> {
         self.flush_pending_rollback().await?;
+        // A migrator that failed returns its connection without `unlock`: release the
+        // migration lock rather than keep renewing it from a pooled connection.
+        #[cfg(feature = "migrate")]
+        if let Err(error) = self.release_migration_lock().await {
+            tracing::warn!(%error, "releasing the migration lock failed; it expires by itself");
+        }
         self.next_request = RequestOptions::default();
         self.next_transaction_tag = None;
         self.next_transaction_options = None;
