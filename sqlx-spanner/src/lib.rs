@@ -36,6 +36,7 @@ mod migration_lock;
 mod mutation;
 mod options;
 mod query_result;
+mod replay;
 mod request_options;
 mod row;
 pub mod sql;

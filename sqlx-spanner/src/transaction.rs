@@ -20,6 +20,7 @@ use sqlx_core::transaction::{Transaction, TransactionManager};
 use crate::backoff::abort_backoff_after;
 use crate::connection::{BeginMode, TransactionState};
 use crate::error::SpannerError;
+use crate::replay::ReplayLog;
 use crate::{Spanner, SpannerConnection};
 
 /// Implementation of sqlx's [`TransactionManager`] for Spanner.
@@ -52,7 +53,11 @@ impl TransactionManager for SpannerTransactionManager {
             BeginMode::ReadWrite => {
                 let tag = conn.next_transaction_tag.take();
                 let options = conn.take_transaction_options();
-                TransactionState::ReadWrite(conn.client.begin_read_write(tag, &options).await?)
+                let tx = conn.client.begin_read_write(tag.clone(), &options).await?;
+                conn.replay = conn
+                    .retry_aborts_internally
+                    .then(|| ReplayLog::new(tag, options));
+                TransactionState::ReadWrite(tx)
             }
             BeginMode::ReadOnly(bound) => {
                 TransactionState::ReadOnly(conn.client.begin_read_only(&bound).await?)
@@ -64,9 +69,31 @@ impl TransactionManager for SpannerTransactionManager {
     async fn commit(conn: &mut SpannerConnection) -> Result<(), Error> {
         match std::mem::replace(&mut conn.transaction, TransactionState::None) {
             TransactionState::ReadWrite(tx) => {
-                let info = tx.commit().await?;
-                conn.record_commit(info);
-                Ok(())
+                let mut result = tx.commit().await;
+                // With internal retry, an aborted commit is replayed in a new transaction
+                // and committed again (bounded: Spanner may keep aborting).
+                let mut rounds = 0;
+                loop {
+                    match result {
+                        Err(error) if conn.retries_internally(&error) && rounds < 20 => {
+                            rounds += 1;
+                            let upto = conn.replay.as_ref().map_or(0, ReplayLog::len);
+                            conn.recover(error, upto, false).await?;
+                            result = match std::mem::replace(
+                                &mut conn.transaction,
+                                TransactionState::None,
+                            ) {
+                                TransactionState::ReadWrite(tx) => tx.commit().await,
+                                _ => Err(SpannerError::TransactionNotActive.into()),
+                            };
+                        }
+                        other => {
+                            conn.replay = None;
+                            conn.record_commit(other?);
+                            return Ok(());
+                        }
+                    }
+                }
             }
             // A read-only transaction has nothing to commit.
             TransactionState::ReadOnly(_) => Ok(()),
@@ -76,6 +103,7 @@ impl TransactionManager for SpannerTransactionManager {
     }
 
     async fn rollback(conn: &mut SpannerConnection) -> Result<(), Error> {
+        conn.replay = None;
         match std::mem::replace(&mut conn.transaction, TransactionState::None) {
             TransactionState::ReadWrite(tx) => tx.rollback().await,
             TransactionState::ReadOnly(_) | TransactionState::None => Ok(()),
@@ -88,6 +116,7 @@ impl TransactionManager for SpannerTransactionManager {
         if std::mem::take(&mut conn.refused_nested_begin) {
             return;
         }
+        conn.replay = None;
         // Called from `Drop`: the rollback RPC is sent before the connection's next use
         // (or when the pool takes the connection back).
         if let TransactionState::ReadWrite(tx) =

@@ -281,7 +281,8 @@ async fn failed_autocommit_dml_leaves_no_transaction_behind() {
 
 /// Bounds every wait of the tests below: a hang fails instead of stalling CI.
 async fn bounded<T>(future: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(std::time::Duration::from_secs(60), future)
+    // Boxed: the test futures would otherwise overflow the test thread's stack.
+    tokio::time::timeout(std::time::Duration::from_secs(60), Box::pin(future))
         .await
         .expect("operation timed out")
 }
@@ -454,4 +455,229 @@ async fn retry_transaction_returns_the_body_error() {
         "{result:?}"
     );
     assert_eq!(bounded(balance(&pool, 1)).await, Some(100));
+}
+
+/// A connection whose read-write transactions retry aborts internally.
+async fn retrying_connection(
+    pool: &SpannerPool,
+) -> sqlx::pool::PoolConnection<sqlx_spanner::Spanner> {
+    let mut conn = bounded(pool.acquire()).await.unwrap();
+    conn.set_retry_aborts_internally(true);
+    conn
+}
+
+/// Makes the emulator abort `conn`'s open transaction at its next request: the transaction
+/// continues in a fresh server transaction, begun while another transaction (which ran
+/// `write`) is active. The emulator then aborts ours, or, now and then, gives ours
+/// priority and aborts the other. The returned task commits the other after half a second
+/// and reports whether it committed.
+async fn abort_next_request(
+    pool: &SpannerPool,
+    conn: &mut sqlx_spanner::SpannerConnection,
+    write: &'static str,
+) -> tokio::task::JoinHandle<bool> {
+    let mut other = None;
+    bounded(conn.__restart_transaction_on_server(async {
+        let mut tx = bounded(pool.begin()).await.unwrap();
+        bounded(sqlx::query(write).execute(&mut *tx)).await.unwrap();
+        other = Some(tx);
+    }))
+    .await
+    .unwrap();
+    let other = other.expect("the other transaction began");
+    tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        other.commit().await.is_ok()
+    })
+}
+
+const NO_OP: &str = "UPDATE Accounts SET Balance = Balance WHERE Id = 2";
+
+#[tokio::test]
+async fn internal_retry_replays_an_aborted_transaction_transparently() {
+    let pool = accounts().await;
+    let mut conn = retrying_connection(&pool).await;
+    let mut recovered_statements = 0;
+    let mut recovered_commits = 0;
+    let rounds = 6_i64;
+    for round in 1..=rounds {
+        let mut tx = bounded(conn.begin()).await.unwrap();
+        let read: i64 = bounded(
+            sqlx::query_scalar("SELECT Balance FROM Accounts WHERE Id = 1").fetch_one(&mut *tx),
+        )
+        .await
+        .unwrap();
+        assert_eq!(read, 100 - (round - 1));
+        let moved = bounded(
+            sqlx::query("UPDATE Accounts SET Balance = Balance + 1 WHERE Id = 2").execute(&mut *tx),
+        )
+        .await
+        .unwrap();
+        assert_eq!(moved.rows_affected(), 1);
+        let mut args = sqlx_spanner::SpannerArguments::default();
+        sqlx::Arguments::add(&mut args, 100 + round).unwrap();
+        sqlx::Arguments::add(&mut args, round).unwrap();
+        tx.buffer_mutations(vec![sqlx_spanner::Mutation::insert(
+            "Accounts",
+            &["Id", "Balance"],
+        )
+        .row(args)])
+            .unwrap();
+
+        // Spanner aborts the next statement: the driver replays the read (same row), the
+        // update (same count) and the mutation in a new transaction, then runs it.
+        let before = tx.internal_retry_count();
+        let other = abort_next_request(&pool, &mut tx, NO_OP).await;
+        let updated = bounded(
+            sqlx::query("UPDATE Accounts SET Balance = @p1 WHERE Id = 1")
+                .bind(read - 1)
+                .execute(&mut *tx),
+        )
+        .await
+        .expect("the abort is recovered by replaying the transaction");
+        assert_eq!(updated.rows_affected(), 1);
+        let other_committed = bounded(other).await.unwrap();
+        if tx.internal_retry_count() > before {
+            recovered_statements += 1;
+        } else {
+            assert!(!other_committed, "neither transaction was aborted");
+        }
+
+        // An aborted commit is replayed and committed too.
+        let before = tx.internal_retry_count();
+        let other = abort_next_request(&pool, &mut tx, NO_OP).await;
+        bounded(tx.commit())
+            .await
+            .expect("the aborted commit is retried");
+        let other_committed = bounded(other).await.unwrap();
+        if conn.internal_retry_count() > before {
+            recovered_commits += 1;
+        } else {
+            assert!(!other_committed, "neither transaction was aborted");
+        }
+
+        // Every write of the transaction applied exactly once.
+        assert_eq!(bounded(balance(&pool, 1)).await, Some(100 - round));
+        assert_eq!(bounded(balance(&pool, 2)).await, Some(round));
+        assert_eq!(bounded(balance(&pool, 100 + round)).await, Some(round));
+        if recovered_statements > 0 && recovered_commits > 0 {
+            break;
+        }
+    }
+    assert!(
+        recovered_statements > 0 && recovered_commits > 0,
+        "in {rounds} rounds the emulator never aborted a statement ({recovered_statements}) \
+         and a commit ({recovered_commits})"
+    );
+}
+
+#[tokio::test]
+async fn internal_retry_fails_when_the_data_changed_between_attempts() {
+    let pool = accounts().await;
+    let mut conn = retrying_connection(&pool).await;
+    let mut detected = 0;
+    for _ in 0..6 {
+        let before_row2 = bounded(balance(&pool, 2)).await;
+        let mut tx = bounded(conn.begin()).await.unwrap();
+        let read: i64 = bounded(
+            sqlx::query_scalar("SELECT Balance FROM Accounts WHERE Id = 1").fetch_one(&mut *tx),
+        )
+        .await
+        .unwrap();
+        // Spanner aborts the transaction, and another one changes what it read.
+        let other = abort_next_request(
+            &pool,
+            &mut tx,
+            "UPDATE Accounts SET Balance = Balance + 1000 WHERE Id = 1",
+        )
+        .await;
+        let outcome = bounded(
+            sqlx::query("UPDATE Accounts SET Balance = @p1 WHERE Id = 2")
+                .bind(read)
+                .execute(&mut *tx),
+        )
+        .await;
+        let other_committed = bounded(other).await.unwrap();
+        if other_committed {
+            // Our transaction saw 'read' and can no longer: it must fail, distinctly.
+            let error = outcome.expect_err("a replay over changed data must fail");
+            assert!(
+                sqlx_spanner::is_aborted_due_to_concurrent_modification(&error),
+                "{error:?}"
+            );
+            assert!(is_retryable(&error));
+            // Nothing of the transaction may be committed.
+            assert!(bounded(tx.commit()).await.is_err());
+            assert_eq!(bounded(balance(&pool, 2)).await, before_row2);
+            assert_eq!(bounded(balance(&pool, 1)).await, Some(read + 1000));
+            detected += 1;
+            break;
+        }
+        // The emulator gave our transaction priority: the other one was aborted, what
+        // we read still holds and our transaction commits.
+        outcome.unwrap();
+        bounded(tx.commit()).await.unwrap();
+        assert_eq!(bounded(balance(&pool, 2)).await, Some(read));
+    }
+    assert_eq!(
+        detected, 1,
+        "the emulator never let the other transaction commit"
+    );
+}
+
+#[tokio::test]
+async fn internal_retry_waits_out_a_concurrent_transaction() {
+    // The emulator aborts a read-write transaction while another one is active: real
+    // ABORTED errors, on a statement and on a commit of buffered mutations.
+    let pool = accounts().await;
+    let mut blocker = bounded(pool.begin()).await.unwrap();
+    bounded(sqlx::query("UPDATE Accounts SET Balance = 7 WHERE Id = 2").execute(&mut *blocker))
+        .await
+        .unwrap();
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        blocker.commit().await.is_ok()
+    });
+    let mut conn = retrying_connection(&pool).await;
+    let mut tx = bounded(conn.begin()).await.unwrap();
+    let updated = bounded(
+        sqlx::query("UPDATE Accounts SET Balance = Balance + 1 WHERE Id = 1").execute(&mut *tx),
+    )
+    .await
+    .expect("retried until the other transaction ended");
+    assert_eq!(updated.rows_affected(), 1);
+    let recovered = tx.internal_retry_count();
+    bounded(tx.commit()).await.unwrap();
+    let blocker_committed = bounded(release).await.unwrap();
+    // Either ours was aborted and recovered, or the emulator aborted the blocker instead.
+    assert!(recovered >= 1 || !blocker_committed);
+    assert_eq!(bounded(balance(&pool, 1)).await, Some(101));
+    assert_eq!(
+        bounded(balance(&pool, 2)).await,
+        Some(if blocker_committed { 7 } else { 0 })
+    );
+
+    // Mutations only: the commit itself is aborted (or, now and then, the blocker is), and
+    // an aborted commit is replayed.
+    let mut blocker = bounded(pool.begin()).await.unwrap();
+    bounded(sqlx::query("UPDATE Accounts SET Balance = 7 WHERE Id = 2").execute(&mut *blocker))
+        .await
+        .unwrap();
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        blocker.rollback().await.is_ok()
+    });
+    let mut tx = bounded(conn.begin()).await.unwrap();
+    let mut args = sqlx_spanner::SpannerArguments::default();
+    sqlx::Arguments::add(&mut args, 40_i64).unwrap();
+    sqlx::Arguments::add(&mut args, 40_i64).unwrap();
+    tx.buffer_mutations(vec![sqlx_spanner::Mutation::insert(
+        "Accounts",
+        &["Id", "Balance"],
+    )
+    .row(args)])
+        .unwrap();
+    bounded(tx.commit()).await.expect("aborted commit retried");
+    bounded(release).await.unwrap();
+    assert_eq!(bounded(balance(&pool, 40)).await, Some(40));
 }

@@ -523,6 +523,40 @@ impl ReadWriteTransaction {
         Ok(CommitInfo { timestamp, stats })
     }
 
+    /// Test support: rolls the transaction back on the server, waits for `meanwhile`, and
+    /// swaps in a new, still unused transaction on the same session, keeping this handle's
+    /// buffered state. The emulator aborts only a transaction that starts while another
+    /// is active, so tests of internal retry use this to meet a real `ABORTED` later on.
+    pub(crate) async fn restart_on_server(
+        &mut self,
+        meanwhile: impl std::future::Future<Output = ()>,
+    ) -> Result<(), Error> {
+        let request = RollbackRequest {
+            session: self.session.name().to_string(),
+            transaction_id: self.id.clone(),
+        };
+        let result = self
+            .session
+            .grpc()
+            .rollback(request, false, rpc_retry())
+            .await;
+        self.session.check(result)?;
+        meanwhile.await;
+        let begin = BeginTransactionRequest {
+            session: self.session.name().to_string(),
+            options: Some(read_write_options(&self.options)),
+            request_options: request_options(&RequestOptions::default(), &self.tag),
+            mutation_key: None,
+        };
+        let result = self
+            .session
+            .grpc()
+            .begin_transaction(begin, false, rpc_retry())
+            .await;
+        self.id = self.session.check(result)?.into_inner().id;
+        Ok(())
+    }
+
     /// Rolls back (releasing the transaction's locks).
     pub(crate) async fn rollback(mut self) -> Result<(), Error> {
         let request = RollbackRequest {

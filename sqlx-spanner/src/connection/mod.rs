@@ -60,6 +60,12 @@ pub struct SpannerConnection {
     /// Set when `begin` refused a nested transaction: sqlx drops the half-made nested
     /// `Transaction` right away and its `start_rollback` must not touch the outer one.
     pub(crate) refused_nested_begin: bool,
+    /// Retry aborted read-write transactions by replaying them (see `replay.rs`).
+    pub(crate) retry_aborts_internally: bool,
+    /// The record of the open read-write transaction, when it retries aborts internally.
+    pub(crate) replay: Option<crate::replay::ReplayLog>,
+    /// Aborted transactions recovered by replay on this connection.
+    pub(crate) internal_retries: u64,
     /// The migration lock this connection holds (between `Migrate::lock` and `unlock`).
     #[cfg(feature = "migrate")]
     pub(crate) migration_lease: Option<crate::migration_lock::MigrationLease>,
@@ -91,6 +97,9 @@ impl SpannerConnection {
             max_autocommit_attempts: 10,
             next_transaction_options: None,
             refused_nested_begin: false,
+            retry_aborts_internally: options.retry_aborts_internally,
+            replay: None,
+            internal_retries: 0,
             #[cfg(feature = "migrate")]
             migration_lease: None,
         })
@@ -151,6 +160,35 @@ impl SpannerConnection {
         self.next_transaction_options
             .take()
             .unwrap_or_else(|| self.options.transaction_options.clone())
+    }
+
+    /// Turns internal retry of aborted read-write transactions on or off for transactions
+    /// begun from now on (default: the connect option
+    /// [`retry_aborts_internally`](SpannerConnectOptions::retry_aborts_internally)).
+    pub fn set_retry_aborts_internally(&mut self, on: bool) {
+        self.retry_aborts_internally = on;
+    }
+
+    /// Test support: rolls the open read-write transaction back on the server, runs
+    /// `meanwhile`, and continues in a new server transaction, as if Spanner had lost the
+    /// first. The emulator never aborts the transaction holding its single transaction
+    /// slot; when `meanwhile` makes another transaction active, the emulator aborts this
+    /// one's next statement or commit for real.
+    #[doc(hidden)]
+    pub async fn __restart_transaction_on_server(
+        &mut self,
+        meanwhile: impl Future<Output = ()>,
+    ) -> Result<(), Error> {
+        match &mut self.transaction {
+            TransactionState::ReadWrite(tx) => tx.restart_on_server(meanwhile).await,
+            _ => Err(SpannerError::TransactionNotActive.into()),
+        }
+    }
+
+    /// How many times this connection recovered an aborted transaction by replaying it
+    /// (internal retry; see [`set_retry_aborts_internally`](Self::set_retry_aborts_internally)).
+    pub fn internal_retry_count(&self) -> u64 {
+        self.internal_retries
     }
 
     /// Keeps what a successful commit reported.
@@ -215,6 +253,9 @@ impl SpannerConnection {
         self.flush_pending_rollback().await?;
         match &mut self.transaction {
             TransactionState::ReadWrite(tx) => {
+                if let Some(log) = &mut self.replay {
+                    log.buffer(&proto);
+                }
                 tx.buffer(proto);
                 Ok(None)
             }
@@ -255,6 +296,9 @@ impl SpannerConnection {
         let proto = to_proto(&mutations)?;
         match &mut self.transaction {
             TransactionState::ReadWrite(tx) => {
+                if let Some(log) = &mut self.replay {
+                    log.buffer(&proto);
+                }
                 tx.buffer(proto);
                 Ok(())
             }
@@ -289,10 +333,7 @@ impl SpannerConnection {
         self.flush_pending_rollback().await?;
         let options = self.take_request_options();
         match &mut self.transaction {
-            TransactionState::ReadWrite(tx) => tx
-                .batch_update(requests, &options)
-                .await
-                .map_err(|(e, _)| e),
+            TransactionState::ReadWrite(_) => self.batch_in_transaction(requests, options).await,
             TransactionState::ReadOnly(_) => {
                 Err(SpannerError::Unsupported("DML in a read-only transaction".into()).into())
             }
@@ -381,6 +422,39 @@ impl SpannerConnection {
         admin
             .update_ddl(self.client.database_path(), statements)
             .await
+    }
+
+    /// Batch DML in the open read-write transaction, recorded and retried internally
+    /// when the transaction retries aborts.
+    async fn batch_in_transaction(
+        &mut self,
+        requests: Vec<SqlRequest>,
+        options: RequestOptions,
+    ) -> Result<Vec<u64>, Error> {
+        loop {
+            let TransactionState::ReadWrite(tx) = &mut self.transaction else {
+                return Err(SpannerError::TransactionNotActive.into());
+            };
+            let result = tx.batch_update(requests.clone(), &options).await;
+            match result {
+                Err((error, _)) if self.retries_internally(&error) => {
+                    let upto = self.replay.as_ref().map_or(0, |log| log.len());
+                    self.recover(error, upto, false).await?;
+                }
+                result => {
+                    if let Some(log) = &mut self.replay {
+                        let outcome = match &result {
+                            Ok(counts) => Ok(counts.clone()),
+                            Err((error, counts)) => {
+                                Err((crate::spanner_code(error), counts.clone()))
+                            }
+                        };
+                        log.record_batch(requests, options, outcome);
+                    }
+                    return result.map_err(|(error, _)| error);
+                }
+            }
+        }
     }
 
     pub(crate) fn single_request(sql: String, arguments: SpannerArguments) -> SqlRequest {
