@@ -524,13 +524,15 @@ impl ReadWriteTransaction {
     }
 
     /// Test support: rolls the transaction back on the server, waits for `meanwhile`, and
-    /// swaps in a new, still unused transaction on the same session, keeping this handle's
-    /// buffered state. The emulator aborts only a transaction that starts while another
-    /// is active, so tests of internal retry use this to meet a real `ABORTED` later on.
+    /// swaps in a new transaction on the same session, keeping this handle's buffered
+    /// state; then probes it with the statement `probe`. Returns whether Spanner aborted the new
+    /// transaction (the emulator does when `meanwhile` left another one active, unless it
+    /// gives ours priority). Tests of internal retry use this to meet a real `ABORTED`.
     pub(crate) async fn restart_on_server(
         &mut self,
         meanwhile: impl std::future::Future<Output = ()>,
-    ) -> Result<(), Error> {
+        probe: &str,
+    ) -> Result<bool, Error> {
         let request = RollbackRequest {
             session: self.session.name().to_string(),
             transaction_id: self.id.clone(),
@@ -554,7 +556,27 @@ impl ReadWriteTransaction {
             .begin_transaction(begin, false, rpc_retry())
             .await;
         self.id = self.session.check(result)?.into_inner().id;
-        Ok(())
+        let probe = SqlRequest {
+            sql: probe.to_string(),
+            arguments: Vec::new(),
+        };
+        let aborted =
+            |error: &Error| crate::spanner_code(error) == Some(crate::SpannerCode::Aborted);
+        match self
+            .execute_streaming(probe, &RequestOptions::default())
+            .await
+        {
+            Ok(mut rows) => loop {
+                match rows.next_row().await {
+                    Ok(Some(_)) => {}
+                    Ok(None) => return Ok(false),
+                    Err(error) if aborted(&error) => return Ok(true),
+                    Err(error) => return Err(error),
+                }
+            },
+            Err(error) if aborted(&error) => Ok(true),
+            Err(error) => Err(error),
+        }
     }
 
     /// Rolls back (releasing the transaction's locks).

@@ -171,16 +171,18 @@ impl SpannerConnection {
 
     /// Test support: rolls the open read-write transaction back on the server, runs
     /// `meanwhile`, and continues in a new server transaction, as if Spanner had lost the
-    /// first. The emulator never aborts the transaction holding its single transaction
-    /// slot; when `meanwhile` makes another transaction active, the emulator aborts this
-    /// one's next statement or commit for real.
+    /// first; then runs `probe` (a statement that takes a lock, e.g. a no-op UPDATE) in it. The emulator never aborts the transaction holding its single transaction
+    /// slot; when `meanwhile` makes another transaction active, the emulator aborts the
+    /// new one, and every later statement or commit of it fails with a real `ABORTED`.
+    /// Returns whether it did (now and then the emulator aborts the other instead).
     #[doc(hidden)]
     pub async fn __restart_transaction_on_server(
         &mut self,
         meanwhile: impl Future<Output = ()>,
-    ) -> Result<(), Error> {
+        probe: &str,
+    ) -> Result<bool, Error> {
         match &mut self.transaction {
-            TransactionState::ReadWrite(tx) => tx.restart_on_server(meanwhile).await,
+            TransactionState::ReadWrite(tx) => tx.restart_on_server(meanwhile, probe).await,
             _ => Err(SpannerError::TransactionNotActive.into()),
         }
     }
