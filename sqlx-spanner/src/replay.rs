@@ -359,3 +359,52 @@ impl SpannerConnection {
         Ok(resumed)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::row::ResultColumns;
+
+    fn row(values: &[&str]) -> SpannerRow {
+        let values = values
+            .iter()
+            .map(|v| prost_types::Value {
+                kind: Some(prost_types::value::Kind::StringValue((*v).to_string())),
+            })
+            .collect();
+        SpannerRow::new(values, Arc::new(ResultColumns::default()))
+    }
+
+    fn checksum(rows: &[SpannerRow]) -> [u8; 32] {
+        let mut checksum = Checksum::default();
+        for row in rows {
+            checksum.add(row);
+        }
+        checksum.digest()
+    }
+
+    #[test]
+    fn checksum_sees_values_order_and_row_boundaries() {
+        let a = [row(&["1", "x"]), row(&["2", "y"])];
+        assert_eq!(
+            checksum(&a),
+            checksum(&[row(&["1", "x"]), row(&["2", "y"])])
+        );
+        assert_ne!(
+            checksum(&a),
+            checksum(&[row(&["2", "y"]), row(&["1", "x"])])
+        );
+        assert_ne!(
+            checksum(&a),
+            checksum(&[row(&["1", "x"]), row(&["2", "z"])])
+        );
+        assert_ne!(
+            checksum(&[row(&["1", "x", "2", "y"])]),
+            checksum(&a),
+            "row boundaries count"
+        );
+        assert_ne!(checksum(&[row(&["ab"])]), checksum(&[row(&["a", "b"])]));
+    }
+}

@@ -66,8 +66,10 @@ impl IsolationLevel {
 /// let mutations = conn.last_commit_stats().map(|s| s.mutation_count);
 /// # Ok(()) }
 /// ```
+///
+/// Build it with the methods or a struct literal ending in `..Default::default()` (fields
+/// may be added).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct SpannerTransactionOptions {
     /// The isolation level; `None` leaves Spanner's default (serializable).
     pub isolation_level: Option<IsolationLevel>,
