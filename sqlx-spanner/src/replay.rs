@@ -305,59 +305,73 @@ impl SpannerConnection {
             .begin_read_write(log.tag.clone(), &log.options)
             .await?;
         tx.buffer(log.mutations.clone());
-        let last = if current { upto + 1 } else { upto };
-        let mut resumed = None;
-        for (index, step) in log.steps.iter().enumerate().take(last) {
-            match step {
-                Step::Statement {
-                    request,
-                    options,
-                    checksum,
-                    outcome,
-                } => {
-                    // The statement in progress is checked up to where the application is.
-                    let expected = if index == upto {
-                        Outcome::Partial
-                    } else {
-                        *outcome
-                    };
-                    let opened = tx.execute_streaming(request.clone(), options).await;
-                    let mut stream = match opened {
-                        Ok(stream) => stream,
-                        Err(error) => {
-                            check_failure(index, error, expected)?;
-                            continue;
-                        }
-                    };
-                    check_statement(index, &mut stream, checksum, expected).await?;
-                    if index == upto {
-                        resumed = Some(stream);
+        let result = replay_into(&mut tx, log, upto, current).await;
+        // Kept either way: the next attempt replaces an aborted one, and a failed replay
+        // parks it for rollback (it may hold locks).
+        self.transaction = TransactionState::ReadWrite(tx);
+        result
+    }
+}
+
+/// Runs the recorded steps before `upto` (and, with `current`, the statement in progress
+/// at `upto`, returning its stream) in `tx`, comparing every result.
+async fn replay_into(
+    tx: &mut ReadWriteTransaction,
+    log: &ReplayLog,
+    upto: usize,
+    current: bool,
+) -> Result<Option<ResultStream>, ReplayError> {
+    let last = if current { upto + 1 } else { upto };
+    let mut resumed = None;
+    for (index, step) in log.steps.iter().enumerate().take(last) {
+        match step {
+            Step::Statement {
+                request,
+                options,
+                checksum,
+                outcome,
+            } => {
+                // The statement in progress is checked up to where the application is.
+                let expected = if index == upto {
+                    Outcome::Partial
+                } else {
+                    *outcome
+                };
+                let opened = tx.execute_streaming(request.clone(), options).await;
+                let mut stream = match opened {
+                    Ok(stream) => stream,
+                    Err(error) => {
+                        check_failure(index, error, expected)?;
+                        continue;
                     }
+                };
+                check_statement(index, &mut stream, checksum, expected).await?;
+                if index == upto {
+                    resumed = Some(stream);
                 }
-                Step::Batch {
-                    requests,
-                    options,
-                    outcome,
-                } => {
-                    let same = match tx.batch_update(requests.clone(), options).await {
-                        Err((error, _)) if is_aborted(&error) => {
-                            return Err(ReplayError::Aborted(error))
-                        }
-                        Ok(counts) => matches!(outcome, Ok(recorded) if *recorded == counts),
-                        Err((error, counts)) => matches!(
-                            outcome,
-                            Err((code, recorded)) if *code == spanner_code(&error) && *recorded == counts
-                        ),
-                    };
-                    if !same {
-                        return Err(mismatch(index, "returned different row counts"));
+            }
+            Step::Batch {
+                requests,
+                options,
+                outcome,
+            } => {
+                let same = match tx.batch_update(requests.clone(), options).await {
+                    Err((error, _)) if is_aborted(&error) => {
+                        return Err(ReplayError::Aborted(error))
                     }
+                    Ok(counts) => matches!(outcome, Ok(recorded) if *recorded == counts),
+                    Err((error, counts)) => matches!(
+                        outcome,
+                        Err((code, recorded)) if *code == spanner_code(&error) && *recorded == counts
+                    ),
+                };
+                if !same {
+                    return Err(mismatch(index, "returned different row counts"));
                 }
             }
         }
-        self.transaction = TransactionState::ReadWrite(tx);
-        Ok(resumed)
     }
+    Ok(resumed)
 }
 
 #[cfg(test)]

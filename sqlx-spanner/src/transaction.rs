@@ -32,6 +32,9 @@ impl TransactionManager for SpannerTransactionManager {
     async fn begin(conn: &mut SpannerConnection, statement: Option<SqlStr>) -> Result<(), Error> {
         // Taken before any await: a cancelled begin must not leave its mode behind.
         let mode = std::mem::take(&mut conn.next_begin);
+        if matches!(conn.transaction, TransactionState::None) {
+            conn.replay = None;
+        }
         if !matches!(conn.transaction, TransactionState::None) {
             // sqlx-core created the nested `Transaction` marked open; when this error drops
             // it, `start_rollback` runs and must leave the outer transaction alone.

@@ -606,6 +606,14 @@ async fn internal_retry_fails_when_the_data_changed_between_attempts() {
     assert!(bounded(tx.commit()).await.is_err());
     assert_eq!(bounded(balance(&pool, 1)).await, Some(999));
     assert_eq!(bounded(balance(&pool, 2)).await, Some(0));
+    // The replay's transaction was rolled back, not left active: another read-write
+    // transaction is not aborted by it (the emulator aborts any second active one).
+    bounded(sqlx::Connection::ping(&mut *conn)).await.unwrap();
+    let mut other = bounded(pool.acquire()).await.unwrap();
+    other.set_max_autocommit_attempts(1);
+    bounded(sqlx::query("UPDATE Accounts SET Balance = 1 WHERE Id = 2").execute(&mut *other))
+        .await
+        .expect("a transaction left behind by the failed replay aborted this one");
 }
 
 #[tokio::test]
