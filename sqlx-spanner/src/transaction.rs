@@ -32,18 +32,17 @@ impl TransactionManager for SpannerTransactionManager {
     async fn begin(conn: &mut SpannerConnection, statement: Option<SqlStr>) -> Result<(), Error> {
         // Taken before any await: a cancelled begin must not leave its mode behind.
         let mode = std::mem::take(&mut conn.next_begin);
-        if matches!(conn.transaction, TransactionState::None) {
-            conn.replay = None;
-        }
         if !matches!(conn.transaction, TransactionState::None) {
             // sqlx-core created the nested `Transaction` marked open; when this error drops
-            // it, `start_rollback` runs and must leave the outer transaction alone.
+            // it (at once, in `Transaction::begin`), `start_rollback` runs and must leave
+            // the outer transaction alone.
             conn.refused_nested_begin = true;
             return Err(SpannerError::Unsupported(
                 "nested transactions: Spanner has no savepoints".into(),
             )
             .into());
         }
+        conn.replay = None;
         conn.flush_pending_rollback().await?;
         if let Some(statement) = statement {
             return Err(SpannerError::Unsupported(format!(
@@ -70,6 +69,7 @@ impl TransactionManager for SpannerTransactionManager {
     }
 
     async fn commit(conn: &mut SpannerConnection) -> Result<(), Error> {
+        conn.refused_nested_begin = false;
         match std::mem::replace(&mut conn.transaction, TransactionState::None) {
             TransactionState::ReadWrite(tx) => {
                 let mut result = tx.commit().await;
@@ -106,6 +106,7 @@ impl TransactionManager for SpannerTransactionManager {
     }
 
     async fn rollback(conn: &mut SpannerConnection) -> Result<(), Error> {
+        conn.refused_nested_begin = false;
         conn.replay = None;
         match std::mem::replace(&mut conn.transaction, TransactionState::None) {
             TransactionState::ReadWrite(tx) => tx.rollback().await,
