@@ -63,7 +63,7 @@ pub use error::{
     SpannerDatabaseError, SpannerError,
 };
 pub use mutation::{Mutation, MutationKind};
-pub use options::{SpannerConnectOptions, EMULATOR_HOST_ENV};
+pub use options::{SessionPoolStatus, SpannerConnectOptions, EMULATOR_HOST_ENV};
 pub use query_result::SpannerQueryResult;
 pub use request_options::{Priority, RequestOptions};
 pub use row::SpannerRow;

@@ -5,6 +5,7 @@
 //! so tests run in parallel. If no emulator can be started the test fails loudly.
 
 pub mod entities;
+pub mod fault;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;

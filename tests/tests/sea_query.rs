@@ -2,9 +2,9 @@
 //! binder and executed on the emulator: every rendered statement below is also run, and the
 //! results (not only the absence of errors) are checked.
 //!
-//! Exceptions (asserted as strings only, see `renders_the_emulator_rejects`): `FOR UPDATE`
-//! and the `ON CONFLICT .. DO UPDATE` clause, which production Spanner accepts but the
-//! emulator rejects.
+//! Exception (asserted as a string only, see `renders_the_emulator_rejects`): `FOR UPDATE`,
+//! which production Spanner accepts but the emulator rejects. Constructs GoogleSQL cannot
+//! say are errors (`unsupported_locking_and_upserts_fail_instead_of_running_other_sql`).
 
 use std::str::FromStr;
 
@@ -1841,22 +1841,96 @@ fn renders_the_emulator_rejects() {
         q.build_sqlx(B).0,
         "SELECT `Id` FROM `Items` WHERE `Id` = @p1 FOR UPDATE"
     );
-    // An upsert that is not "update every inserted column from the new row" needs the
-    // ON CONFLICT clause, which the emulator does not implement.
-    let q = Query::insert()
+}
+
+/// Locking clauses and upserts GoogleSQL cannot say are errors from `build_checked`, and the
+/// best-effort SQL of `build_sqlx` fails on Spanner instead of running something else.
+#[tokio::test]
+async fn unsupported_locking_and_upserts_fail_instead_of_running_other_sql() {
+    use sea_query::LockBehavior;
+    let pool = tokio::time::timeout(
+        std::time::Duration::from_secs(120),
+        pool_with_schema(
+            "sq_rules",
+            &["CREATE TABLE Items (Id INT64 NOT NULL, Name STRING(MAX), Qty INT64) PRIMARY KEY (Id)"],
+        ),
+    )
+    .await
+    .expect("schema in time");
+    let seed = Query::insert()
         .into_table("Items")
         .columns(["Id", "Name", "Qty"])
         .values_panic([1.into(), "a".into(), 1.into()])
-        .on_conflict(
-            OnConflict::column("Id")
-                .update_column("Name")
-                .value("Qty", Expr::col("Qty").add(1))
-                .to_owned(),
-        )
         .to_owned();
-    assert_eq!(
-        q.build_sqlx(B).0,
-        "INSERT INTO `Items` (`Id`, `Name`, `Qty`) VALUES (@p1, @p2, @p3) \
-         ON CONFLICT (`Id`) DO UPDATE SET `Name` = excluded.`Name`, `Qty` = `Qty` + @p4"
-    );
+    assert_eq!(exec(&pool, &seed).await, 1);
+
+    let base = Query::select()
+        .column("Id")
+        .from("Items")
+        .and_where(Expr::col("Id").eq(1))
+        .to_owned();
+    let locks = [
+        base.clone().lock_shared().to_owned(),
+        base.clone().lock(LockType::KeyShare).to_owned(),
+        base.clone().lock(LockType::NoKeyUpdate).to_owned(),
+        base.clone()
+            .lock_with_behavior(LockType::Update, LockBehavior::Nowait)
+            .to_owned(),
+        base.clone()
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .to_owned(),
+        base.clone()
+            .lock_with_tables(LockType::Update, ["Items"])
+            .to_owned(),
+    ];
+    for stmt in &locks {
+        let err = B.build_checked(stmt).expect_err("unsupported lock");
+        assert!(
+            matches!(err, SpannerSqlError::UnsupportedFeature(_)),
+            "{err}"
+        );
+        let outcome =
+            tokio::time::timeout(std::time::Duration::from_secs(30), try_fetch(&pool, stmt))
+                .await
+                .expect("query in time");
+        assert!(outcome.is_err(), "{} ran", stmt.build_sqlx(B).0);
+    }
+
+    let upserts = [
+        OnConflict::column("Id")
+            .update_column("Name")
+            .value("Qty", Expr::col("Qty").add(1))
+            .to_owned(),
+        OnConflict::column("Id").update_column("Name").to_owned(),
+        OnConflict::column("Id")
+            .update_columns(["Name", "Qty"])
+            .action_and_where(Expr::col("Qty").gt(0))
+            .to_owned(),
+    ];
+    for upsert in upserts {
+        let stmt = Query::insert()
+            .into_table("Items")
+            .columns(["Id", "Name", "Qty"])
+            .values_panic([1.into(), "b".into(), 7.into()])
+            .on_conflict(upsert)
+            .to_owned();
+        let err = B.build_checked(&stmt).expect_err("unsupported upsert");
+        assert!(err.to_string().contains("ON CONFLICT"), "{err}");
+        let outcome =
+            tokio::time::timeout(std::time::Duration::from_secs(30), try_exec(&pool, &stmt))
+                .await
+                .expect("statement in time");
+        assert!(outcome.is_err(), "{} ran", stmt.build_sqlx(B).0);
+    }
+    // Nothing was written by the rejected statements.
+    let rows = fetch(
+        &pool,
+        &Query::select()
+            .columns(["Name", "Qty"])
+            .from("Items")
+            .to_owned(),
+    )
+    .await;
+    assert_eq!(col::<String>(&rows, "Name"), vec!["a".to_string()]);
+    assert_eq!(col::<i64>(&rows, "Qty"), vec![1]);
 }

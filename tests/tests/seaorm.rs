@@ -1069,3 +1069,316 @@ async fn stream_reads_entities_row_by_row() {
         futures_util::StreamExt::collect(bad).await;
     assert!(matches!(first.as_slice(), [Err(_)]), "{first:?}");
 }
+
+// ------------------------------------------------------------------------------------------
+// Sharp edges (issue 8): every wait is bounded
+// ------------------------------------------------------------------------------------------
+
+/// Fails the test instead of hanging when `fut` takes longer than `secs` seconds.
+async fn bounded<T>(secs: u64, what: &str, fut: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(std::time::Duration::from_secs(secs), fut)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: no answer within {secs}s"))
+}
+
+fn fruits(ids: std::ops::Range<i32>) -> Vec<fruit::ActiveModel> {
+    ids.map(|id| fruit::ActiveModel {
+        id: Set(id),
+        name: Set(format!("f{id}")),
+        cake_id: Set(None),
+        weight: Set(Some(0.5)),
+    })
+    .collect()
+}
+
+/// 1500 rows x 4 columns = 6000 parameters, over Spanner's 950 per statement: split into
+/// several statements, atomically (outside a transaction too).
+#[tokio::test]
+async fn insert_many_of_any_size_is_split_atomically() {
+    let db = bounded(180, "schema", bakery_db("orm_big_insert")).await;
+
+    bounded(
+        300,
+        "insert_many",
+        fruit::Entity::insert_many(fruits(0..1500)).exec(&db),
+    )
+    .await
+    .expect("1500 rows in one insert_many");
+    let count = bounded(60, "count", fruit::Entity::find().count(&db)).await;
+    assert_eq!(count.expect("count"), 1500);
+
+    // All or nothing outside a transaction: the last part collides with existing rows.
+    let failing = fruits(1500..2600).into_iter().chain(fruits(0..1));
+    let outcome = bounded(
+        300,
+        "insert_many",
+        fruit::Entity::insert_many(failing).exec(&db),
+    )
+    .await;
+    assert!(
+        outcome.is_err(),
+        "a duplicate key must fail the whole insert"
+    );
+    let count = bounded(60, "count", fruit::Entity::find().count(&db)).await;
+    assert_eq!(
+        count.expect("count"),
+        1500,
+        "no part of the failed insert remains"
+    );
+
+    // Inside a transaction the parts run in it: rolled back with it.
+    let txn = bounded(60, "begin", db.begin()).await.expect("begin");
+    bounded(
+        300,
+        "insert_many in txn",
+        fruit::Entity::insert_many(fruits(3000..4200)).exec(&txn),
+    )
+    .await
+    .expect("insert in the transaction");
+    let inside = bounded(60, "count", fruit::Entity::find().count(&txn)).await;
+    assert_eq!(inside.expect("count"), 2700);
+    bounded(60, "rollback", TransactionSession::rollback(txn))
+        .await
+        .expect("rollback");
+    let count = bounded(60, "count", fruit::Entity::find().count(&db)).await;
+    assert_eq!(count.expect("count"), 1500);
+
+    // exec_with_returning: every inserted row comes back, in order.
+    let returned = bounded(
+        300,
+        "insert_many returning",
+        fruit::Entity::insert_many(fruits(5000..6000)).exec_with_returning(&db),
+    )
+    .await
+    .expect("insert with returning");
+    assert_eq!(returned.len(), 1000);
+    assert_eq!(returned[0].id, 5000);
+    assert_eq!(returned[999].id, 5999);
+}
+
+/// `into_tuple` and `try_get_by_index` read columns in select order, not name order.
+#[tokio::test]
+async fn positional_reads_follow_select_order() {
+    let db = bounded(180, "schema", bakery_db("orm_positional")).await;
+    bounded(60, "seed", seed(&db)).await;
+
+    let rows: Vec<(String, i32, i64)> = bounded(
+        60,
+        "into_tuple",
+        fruit::Entity::find()
+            .select_only()
+            .column(fruit::Column::Name)
+            .column(fruit::Column::Id)
+            .column_as(Expr::val(7i64), "a_constant")
+            .order_by_asc(fruit::Column::Id)
+            .into_tuple()
+            .all(&db),
+    )
+    .await
+    .expect("tuples in select order");
+    assert_eq!(rows[0], ("Cherry".to_string(), 1, 7));
+    assert_eq!(rows.len(), 4);
+
+    let row = bounded(
+        60,
+        "query_one",
+        db.query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            r#"SELECT 'z' AS "zed", 1 AS "alpha", 'm' AS "mid""#,
+        )),
+    )
+    .await
+    .expect("query")
+    .expect("a row");
+    assert_eq!(row.try_get_by_index::<String>(0).expect("0"), "z");
+    assert_eq!(row.try_get_by_index::<i64>(1).expect("1"), 1);
+    assert_eq!(row.try_get_by_index::<String>(2).expect("2"), "m");
+    assert_eq!(row.try_get::<String>("", "mid").expect("by name"), "m");
+}
+
+/// `AccessMode::ReadOnly` runs a Spanner read-only transaction; stale reads through
+/// `with_read_staleness`.
+#[tokio::test]
+async fn read_only_transactions_and_stale_reads() {
+    use sea_orm::AccessMode;
+    use sqlx_spanner::TimestampBound;
+
+    let db = bounded(180, "schema", bakery_db("orm_read_only")).await;
+    bounded(60, "seed", seed(&db)).await;
+
+    let txn = bounded(
+        60,
+        "begin",
+        db.begin_with_config(None, Some(AccessMode::ReadOnly)),
+    )
+    .await
+    .expect("read-only transaction");
+    let count = bounded(60, "count", fruit::Entity::find().count(&txn)).await;
+    assert_eq!(count.expect("count"), 4);
+    let write = bounded(
+        60,
+        "write",
+        fruit::Entity::insert(fruits(10..11).remove(0)).exec(&txn),
+    )
+    .await;
+    assert!(
+        write.is_err(),
+        "writing in a read-only transaction is an error"
+    );
+    bounded(60, "commit", TransactionSession::commit(txn))
+        .await
+        .expect("a read-only transaction commits");
+
+    let names = bounded(
+        60,
+        "transaction_with_config",
+        db.transaction_with_config::<_, _, DbErr>(
+            |txn| {
+                Box::pin(async move {
+                    Ok(fruit::Entity::find()
+                        .order_by_asc(fruit::Column::Id)
+                        .all(txn)
+                        .await?
+                        .into_iter()
+                        .map(|f| f.name)
+                        .collect::<Vec<_>>())
+                })
+            },
+            None,
+            Some(AccessMode::ReadOnly),
+        ),
+    )
+    .await
+    .expect("read-only callback");
+    assert_eq!(names[0], "Cherry");
+
+    // A read at a timestamp before the next insert does not see it.
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let before = time::OffsetDateTime::now_utc();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    bounded(
+        60,
+        "insert",
+        fruit::Entity::insert(fruits(20..21).remove(0)).exec(&db),
+    )
+    .await
+    .expect("insert");
+    let stale = db.with_read_staleness(TimestampBound::ReadTimestamp(before));
+    let then = bounded(60, "stale count", fruit::Entity::find().count(&stale)).await;
+    assert_eq!(then.expect("stale count"), 4);
+    let streamed = bounded(60, "stale stream", async {
+        let mut stream = fruit::Entity::find().stream(&stale).await.expect("stream");
+        let mut n = 0;
+        while futures_util::TryStreamExt::try_next(&mut stream)
+            .await
+            .expect("row")
+            .is_some()
+        {
+            n += 1;
+        }
+        n
+    })
+    .await;
+    assert_eq!(streamed, 4, "streams read at the staleness bound too");
+    let now = bounded(60, "strong count", fruit::Entity::find().count(&db)).await;
+    assert_eq!(now.expect("strong count"), 5);
+    // The pool's connections are back to strong reads.
+    for _ in 0..3 {
+        let now = bounded(60, "strong count", fruit::Entity::find().count(&db)).await;
+        assert_eq!(now.expect("strong count"), 5);
+    }
+}
+
+/// A value that does not fit the field is an error naming the column and types, never
+/// echoing the value.
+#[tokio::test]
+async fn decode_errors_do_not_echo_values() {
+    let db = bounded(180, "schema", bakery_db("orm_decode_error")).await;
+    bounded(
+        60,
+        "raw insert",
+        sqlx::query(
+            "INSERT INTO cake (name, price, gluten_free, layers) \
+             VALUES ('Secret Recipe', NUMERIC '1', false, 1099511627776)",
+        )
+        .execute(db.pool()),
+    )
+    .await
+    .expect("raw insert");
+    let err = bounded(60, "find", cake::Entity::find().all(&db))
+        .await
+        .expect_err("1099511627776 does not fit in i32");
+    let message = err.to_string();
+    assert!(message.contains("layers"), "{message}");
+    assert!(message.contains("i32"), "{message}");
+    assert!(!message.contains("1099511627776"), "{message}");
+    assert!(!message.contains("Secret"), "{message}");
+}
+
+/// Locking clauses GoogleSQL lacks are errors through SeaORM, as in the sea-query backend.
+#[tokio::test]
+async fn unsupported_locks_are_errors() {
+    let db = bounded(180, "schema", bakery_db("orm_locks")).await;
+    let err = bounded(
+        60,
+        "lock_shared",
+        fruit::Entity::find().lock_shared().all(&db),
+    )
+    .await
+    .expect_err("FOR SHARE is not GoogleSQL");
+    assert!(err.to_string().contains("FOR SHARE"), "{err}");
+}
+
+/// Without registration, an INSERT/UPDATE .. RETURNING reads narrow fields (`i32` on INT64,
+/// `Uuid` on STRING(36)) with the types its values tell; a plain select still needs the
+/// entity registered (the result column types Spanner sends do not say `i32`).
+#[tokio::test]
+async fn narrow_fields_without_registration_where_the_values_tell() {
+    let registered = bounded(180, "schema", bakery_db("orm_narrow")).await;
+    let db = SpannerDatabase::from_pool(registered.pool().clone());
+
+    let kiwi = bounded(
+        60,
+        "insert",
+        fruit::ActiveModel {
+            id: Set(7),
+            name: Set("Kiwi".into()),
+            cake_id: Set(None),
+            weight: Set(Some(2.5)),
+        }
+        .insert(&db),
+    )
+    .await
+    .expect("insert returns the model with its i32 key");
+    assert_eq!((kiwi.id, kiwi.name.as_str()), (7, "Kiwi"));
+
+    let cake = bounded(
+        60,
+        "insert cake",
+        cake::ActiveModel {
+            id: NotSet,
+            name: Set("Plain".into()),
+            price: Set(dec("3.10")),
+            gluten_free: Set(true),
+            layers: Set(2),
+            bakery_id: Set(None),
+        }
+        .insert(&db),
+    )
+    .await
+    .expect("insert returns the model with its i32 field");
+    assert_eq!(cake.layers, 2);
+    let mut change: cake::ActiveModel = cake.clone().into();
+    change = change.reset_all();
+    change.layers = Set(4);
+    let updated = bounded(60, "update", change.update(&db))
+        .await
+        .expect("update returns the model");
+    assert_eq!((updated.id, updated.layers), (cake.id, 4));
+
+    let unregistered = bounded(60, "select", fruit::Entity::find().all(&db)).await;
+    assert!(unregistered.is_err(), "selects need the entity registered");
+    db.register_entity::<fruit::Entity>();
+    let all = bounded(60, "select", fruit::Entity::find().all(&db)).await;
+    assert_eq!(all.expect("registered select").len(), 1);
+}

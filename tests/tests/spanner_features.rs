@@ -187,6 +187,7 @@ async fn request_and_transaction_options_are_accepted() {
     conn.set_next_request_options(RequestOptions {
         tag: Some("app=tests,action=insert".into()),
         priority: Some(Priority::Low),
+        ..RequestOptions::default()
     });
     conn.set_next_transaction_tag("tests-insert");
     let done = sqlx::query("INSERT INTO Items (Id) VALUES (1)")
@@ -199,6 +200,7 @@ async fn request_and_transaction_options_are_accepted() {
     tx.set_next_request_options(RequestOptions {
         tag: Some("read".into()),
         priority: Some(Priority::High),
+        ..RequestOptions::default()
     });
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM Items")
         .fetch_one(&mut *tx)

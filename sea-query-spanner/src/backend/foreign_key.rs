@@ -5,7 +5,7 @@ use sea_query::{
     SqlWriter, TableForeignKey, TableRef,
 };
 
-use super::debug_tree::{self, Node, QName};
+use super::statement_internals::debug_tree::{self, Node, QName};
 use super::{quoted, Ctx, SpannerQueryBuilder, SpannerSqlError};
 
 /// The parts of a foreign key, however they were obtained.

@@ -2,8 +2,8 @@
 
 use sea_query::{IndexBuilder, IndexCreateStatement, IndexDropStatement, SqlWriter, TableRef};
 
-use super::debug_tree::{self, Node, QName};
 use super::foreign_key::{join_quoted, table_or_fail};
+use super::statement_internals::debug_tree::{self, Node, QName};
 use super::{quoted, Ctx, SpannerIndexOptions, SpannerQueryBuilder, SpannerSqlError};
 
 /// One key column of an index.
@@ -33,13 +33,13 @@ impl IndexInfo {
         let node = debug_tree::parse(stmt)?;
         let mut info = IndexInfo {
             table: debug_tree::opt_table(node.field("table"))?,
-            primary: node.flag("primary"),
-            unique: node.flag("unique"),
+            primary: stmt.is_primary_key(),
+            unique: stmt.is_unique_key(),
             if_not_exists: node.flag("if_not_exists"),
             ..Default::default()
         };
         let index = node.field("index");
-        info.name = debug_tree::opt_string(index.and_then(|i| i.field("name")));
+        info.name = stmt.get_index_spec().get_name().map(str::to_owned);
         let columns = index
             .and_then(|i| i.field("columns"))
             .and_then(Node::list)

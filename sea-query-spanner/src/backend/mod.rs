@@ -23,12 +23,14 @@
 //!   `LOWER(a) LIKE LOWER(b)`; a LIKE escape character is translated to GoogleSQL's backslash.
 //! * Upserts: `OnConflict::do_nothing()` becomes `INSERT OR IGNORE`; an update whose
 //!   assignments are all `col = excluded.col` and cover every inserted non-target column becomes
-//!   `INSERT OR UPDATE` (both act on primary-key conflicts). Any other shape is rendered with
-//!   GoogleSQL's `ON CONFLICT (..) DO UPDATE SET ..` clause.
-//! * `FOR UPDATE` is rendered (note: the Cloud Spanner emulator rejects it, and it also
-//!   rejects GoogleSQL's newer `ON CONFLICT` clause; production Spanner accepts both); `FOR SHARE`/`FOR KEY SHARE` render nothing (Spanner read-write
-//!   transactions already lock what they read); `FOR NO KEY UPDATE` becomes `FOR UPDATE`;
-//!   `OF tables`, `NOWAIT` and `SKIP LOCKED` are dropped (Spanner has no equivalent).
+//!   `INSERT OR UPDATE` (both act on primary-key conflicts, so the target is taken to be the
+//!   primary key). Any other shape (computed or partial updates, conditions, `ON CONSTRAINT`)
+//!   is unsupported, as in the SeaORM translator.
+//! * Locking: `FOR UPDATE` is rendered (note: the Cloud Spanner emulator rejects it;
+//!   production Spanner accepts it). `FOR NO KEY UPDATE`, `FOR SHARE`, `FOR KEY SHARE`,
+//!   `OF tables`, `NOWAIT` and `SKIP LOCKED` are unsupported (an `<unsupported: ..>` marker,
+//!   an error from [`SpannerQueryBuilder::build_checked`]), exactly as in the SeaORM
+//!   translator: both follow the same internal GoogleSQL rule book.
 //!
 //! # DDL
 //!
@@ -67,12 +69,11 @@
 //!
 //! [sea-query]: https://docs.rs/sea-query
 
-mod debug_tree;
 mod foreign_key;
 mod index;
 mod query;
 mod spanner_ext;
-mod spy;
+mod statement_internals;
 mod table;
 #[cfg(test)]
 mod tests;
@@ -136,6 +137,47 @@ impl fmt::Display for SpannerSqlError {
 }
 
 impl std::error::Error for SpannerSqlError {}
+
+/// The text that starts the marker best-effort rendering writes for what Spanner cannot say.
+const UNSUPPORTED_MARKER: &str = "<unsupported: ";
+
+impl SpannerQueryBuilder {
+    /// Builds a query statement (SELECT / INSERT / UPDATE / DELETE / WITH) into GoogleSQL and
+    /// its values, or reports what GoogleSQL cannot express.
+    ///
+    /// `stmt.build(SpannerQueryBuilder)` renders the same SQL, but cannot return an error: it
+    /// writes an `<unsupported: ..>` marker that makes Spanner reject the statement. This
+    /// method returns that as an error before anything runs, e.g. for `FOR SHARE`,
+    /// `FOR UPDATE NOWAIT`/`SKIP LOCKED`/`OF ..`, or an `ON CONFLICT` that is neither
+    /// `INSERT OR IGNORE` nor `INSERT OR UPDATE` (the same rules the SeaORM translator uses).
+    ///
+    /// # Errors
+    ///
+    /// [`SpannerSqlError::UnsupportedFeature`] naming the construct and the reason.
+    pub fn build_checked<S: sea_query::QueryStatementWriter>(
+        &self,
+        stmt: &S,
+    ) -> Result<(String, sea_query::Values), SpannerSqlError> {
+        let (sql, values) = stmt.build(*self);
+        match unsupported_marker(&sql) {
+            Some(what) => Err(SpannerSqlError::UnsupportedFeature(what.to_owned())),
+            None => Ok((sql, values)),
+        }
+    }
+}
+
+/// The text of the first `<unsupported: ..>` marker in rendered SQL.
+fn unsupported_marker(sql: &str) -> Option<&str> {
+    let start = sql.find(UNSUPPORTED_MARKER)? + UNSUPPORTED_MARKER.len();
+    let rest = &sql[start..];
+    // Markers may contain `>` (operators); the marker ends at the last `>` before the next
+    // marker or the end of the SQL.
+    let scope = match rest.find(UNSUPPORTED_MARKER) {
+        Some(next) => &rest[..next],
+        None => rest,
+    };
+    Some(scope.rfind('>').map_or(scope, |end| &scope[..end]))
+}
 
 /// Collects errors while rendering; each error also leaves a marker in the output so that
 /// best-effort rendering never produces SQL that silently means something else.

@@ -1,6 +1,5 @@
 //! `QueryBuilder` for GoogleSQL: SELECT / INSERT / UPDATE / DELETE and literals.
 
-use std::collections::HashSet;
 use std::fmt;
 
 use sea_query::extension::postgres::{PgBinOper, PgFunc};
@@ -13,8 +12,10 @@ use sea_query::{
     TableRef, UnOper, UnionType, UpdateStatement, Value, Values, WithClause, Write,
 };
 
-use super::spy::{replay, Capture, Segment, Spy, PARAM_MARK};
+use super::statement_internals::spy::{replay, Capture, Segment, Spy, PARAM_MARK};
+use super::statement_internals::{order_parts, with_clause_is_empty, OrderParts};
 use super::SpannerQueryBuilder;
+use crate::googlesql::{self, Conflict, LockStrength, LockWait, Upsert};
 
 /// Written by `prepare_on_conflict_keywords`; replaced or cut out by `prepare_insert_statement`.
 const ON_CONFLICT_MARK: &str = "\u{0}ON CONFLICT\u{0}";
@@ -200,13 +201,12 @@ fn like_with_escape(right: &Expr) -> Option<Expr> {
     }
 }
 
-/// How an INSERT's `ON CONFLICT` is rendered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How an INSERT's `ON CONFLICT` is rendered (decided by [`googlesql::upsert`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum UpsertMode {
     None,
-    OrIgnore,
-    OrUpdate,
-    OnConflictClause,
+    Upsert(Upsert),
+    Unsupported(String),
 }
 
 impl SpannerQueryBuilder {
@@ -217,55 +217,50 @@ impl SpannerQueryBuilder {
         let Some(target) = log.on_conflict_target else {
             return UpsertMode::None;
         };
-        if log.on_conflict_conditions > 0 {
-            return UpsertMode::OnConflictClause;
-        }
-        match log.on_conflict_action {
-            Some(OnConflictAction::DoNothing(_)) => UpsertMode::OrIgnore,
-            Some(OnConflictAction::Update(updates)) => {
-                let mut updated = HashSet::new();
-                for update in &updates {
-                    match update {
-                        OnConflictUpdate::Column(c) => {
-                            updated.insert(c.to_string());
-                        }
-                        _ => return UpsertMode::OnConflictClause,
+        let mut conflict = Conflict {
+            condition: log.on_conflict_conditions > 0,
+            ..Conflict::default()
+        };
+        match &target {
+            OnConflictTarget::Identifiers(ids) => {
+                for id in ids {
+                    match id {
+                        OnConflictIdentifier::Column(c) => conflict.target.push(c.to_string()),
+                        _ => conflict.expression_target = true,
                     }
-                }
-                let mut covered = updated.clone();
-                if let OnConflictTarget::Identifiers(ids) = &target {
-                    for id in ids {
-                        if let OnConflictIdentifier::Column(c) = id {
-                            covered.insert(c.to_string());
-                        }
-                    }
-                }
-                let inserted: HashSet<String> = log.columns.iter().map(|c| c.to_string()).collect();
-                if !inserted.is_empty()
-                    && updated.is_subset(&inserted)
-                    && inserted.is_subset(&covered)
-                {
-                    UpsertMode::OrUpdate
-                } else {
-                    UpsertMode::OnConflictClause
                 }
             }
-            _ => UpsertMode::OnConflictClause,
+            OnConflictTarget::Constraint(_) => conflict.on_constraint = true,
+        }
+        match log.on_conflict_action {
+            Some(OnConflictAction::DoNothing(_)) => conflict.do_nothing = true,
+            Some(OnConflictAction::Update(updates)) => {
+                for update in &updates {
+                    match update {
+                        OnConflictUpdate::Column(c) => conflict.from_excluded.push(c.to_string()),
+                        OnConflictUpdate::Expr(c, _) => {
+                            conflict.computed.get_or_insert_with(|| c.to_string());
+                        }
+                    }
+                }
+            }
+            _ => conflict.do_nothing = true,
+        }
+        let inserted: Vec<String> = log.columns.iter().map(|c| c.to_string()).collect();
+        match googlesql::upsert(&inserted, &conflict) {
+            Ok(upsert) => UpsertMode::Upsert(upsert),
+            Err(rule) => UpsertMode::Unsupported(rule.to_string()),
         }
     }
 
     fn write_order_suffix(&self, order_expr: &OrderExpr, sql: &mut impl SqlWriter) {
-        // `OrderExpr`'s fields are private; its Debug output ends with
-        // `order: <Asc|Desc|Field(..)>, nulls: <None|Some(First)|Some(Last)> }`.
-        let dbg = format!("{order_expr:?}");
-        let tail = dbg
-            .rfind(", order: ")
-            .and_then(|i| dbg.get(i + ", order: ".len()..))
-            .unwrap_or("");
-        let nulls_first = dbg.ends_with("nulls: Some(First) }");
-        let nulls_last = dbg.ends_with("nulls: Some(Last) }");
-        let desc = tail.starts_with("Desc,");
-        if tail.starts_with("Field(") {
+        let OrderParts {
+            by_values,
+            desc,
+            nulls_first,
+            nulls_last,
+        } = order_parts(order_expr);
+        if by_values {
             let (_, log) = Spy::run(|spy, s| QueryBuilder::prepare_order(spy, order_expr, s));
             if let Some(values) = log.field_order {
                 self.prepare_field_order(order_expr, &values, sql);
@@ -365,20 +360,20 @@ impl QueryBuilder for SpannerQueryBuilder {
             if let Segment::Text(t) = &segment {
                 if !keyword_done && t == "INSERT" {
                     keyword_done = true;
-                    let kw = match mode {
-                        UpsertMode::OrIgnore => "INSERT OR IGNORE",
-                        UpsertMode::OrUpdate => "INSERT OR UPDATE",
+                    let kw = match &mode {
+                        UpsertMode::Upsert(upsert) => upsert.keyword(),
                         _ => "INSERT",
                     };
                     out.push(Segment::Text(kw.to_owned()));
                     continue;
                 }
                 if t == ON_CONFLICT_MARK {
-                    if mode == UpsertMode::OnConflictClause {
-                        out.push(Segment::Text(" ON CONFLICT ".to_owned()));
-                    } else {
-                        skipping = true;
+                    if let UpsertMode::Unsupported(rule) = &mode {
+                        let mut marker = String::from(" ");
+                        unsupported(&mut marker, rule);
+                        out.push(Segment::Text(marker));
                     }
+                    skipping = true;
                     continue;
                 }
                 if skipping && t == THEN_RETURN {
@@ -443,7 +438,7 @@ impl QueryBuilder for SpannerQueryBuilder {
             }
             // GoogleSQL has no OFFSET without LIMIT.
             (None, Some(_)) => {
-                let _ = sql.write_str(" LIMIT 9223372036854775807");
+                let _ = write!(sql, " LIMIT {}", googlesql::UNBOUNDED_LIMIT);
             }
             (None, None) => {}
         }
@@ -550,6 +545,27 @@ impl QueryBuilder for SpannerQueryBuilder {
 
     fn binary_expr(&self, left: &Expr, op: &BinOper, right: &Expr, sql: &mut impl SqlWriter) {
         match op {
+            // `CAST(x AS type)` (sea-query's `cast_as`): the rule book names the type.
+            BinOper::As => {
+                let Expr::Custom(name) = right else {
+                    return self.binary_expr_default(left, op, right, sql);
+                };
+                let name = name.trim();
+                let is_array = name
+                    .get(..6)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("ARRAY<"));
+                self.prepare_expr(left, sql);
+                let _ = sql.write_str(" AS ");
+                match googlesql::cast_type(name) {
+                    Ok(ty) => {
+                        let _ = sql.write_str(ty);
+                    }
+                    Err(_) if is_array => {
+                        let _ = sql.write_str(name);
+                    }
+                    Err(rule) => unsupported(sql, &rule.to_string()),
+                }
+            }
             BinOper::Mod => {
                 let _ = sql.write_str("MOD(");
                 self.prepare_expr(left, sql);
@@ -694,12 +710,26 @@ impl QueryBuilder for SpannerQueryBuilder {
     }
 
     fn prepare_select_lock(&self, lock: &LockClause, sql: &mut impl SqlWriter) {
-        let (_, log) = Spy::run(|spy, s| QueryBuilder::prepare_select_lock(spy, lock, s));
-        if matches!(
-            log.lock_type,
-            Some(LockType::Update) | Some(LockType::NoKeyUpdate)
-        ) {
-            let _ = sql.write_str("FOR UPDATE");
+        // The default walk writes ` OF ..`, ` NOWAIT`, ` SKIP LOCKED` (fields are private).
+        let (text, log) = Spy::run(|spy, s| QueryBuilder::prepare_select_lock(spy, lock, s));
+        let strength = match log.lock_type {
+            Some(LockType::NoKeyUpdate) => LockStrength::NoKeyUpdate,
+            Some(LockType::Share) => LockStrength::Share,
+            Some(LockType::KeyShare) => LockStrength::KeyShare,
+            _ => LockStrength::Update,
+        };
+        let wait = if text.contains(" NOWAIT") {
+            LockWait::Nowait
+        } else if text.contains(" SKIP LOCKED") {
+            LockWait::SkipLocked
+        } else {
+            LockWait::Block
+        };
+        match googlesql::lock_clause(strength, text.contains(" OF "), wait) {
+            Ok(clause) => {
+                let _ = sql.write_str(clause);
+            }
+            Err(rule) => unsupported(sql, &rule.to_string()),
         }
     }
 
@@ -782,7 +812,7 @@ impl QueryBuilder for SpannerQueryBuilder {
     }
 
     fn prepare_with_clause(&self, with_clause: &WithClause, sql: &mut impl SqlWriter) {
-        if format!("{with_clause:?}").contains("cte_expressions: []") {
+        if with_clause_is_empty(with_clause) {
             unsupported(sql, "WITH clause without common table expressions");
             return;
         }

@@ -6,10 +6,10 @@ use sea_query::{
     TableTruncateStatement,
 };
 
-use super::debug_tree::{self, Node, QName};
 use super::foreign_key::{table_or_fail, FkInfo};
 use super::index::{IndexColumn, IndexInfo};
-use super::spy::Spy;
+use super::statement_internals::debug_tree::{self, Node, QName};
+use super::statement_internals::spy::Spy;
 use super::{
     quoted, Ctx, SpannerIndexOptions, SpannerQueryBuilder, SpannerSqlError, SpannerTableOptions,
 };
@@ -552,25 +552,17 @@ impl SpannerQueryBuilder {
     }
 
     fn render_table_drop(&self, drop: &TableDropStatement, ctx: &mut Ctx) -> Vec<String> {
-        let node = match debug_tree::parse(drop) {
-            Ok(node) => node,
-            Err(e) => {
-                let mut s = String::from("DROP TABLE ");
-                ctx.fail(e, &mut s);
-                return vec![s];
-            }
-        };
-        let head = if node.flag("if_exists") {
+        // sea-query's own walk writes `DROP TABLE [IF EXISTS ]` and the options, and hands
+        // every table to a hook.
+        let (text, log) =
+            Spy::run(|spy, s| TableBuilder::prepare_table_drop_statement(spy, drop, s));
+        let head = if text.starts_with("DROP TABLE IF EXISTS ") {
             "DROP TABLE IF EXISTS "
         } else {
             "DROP TABLE "
         };
-        let tables = node.field("tables").and_then(Node::list).unwrap_or(&[]);
-        let has_options = node
-            .field("options")
-            .and_then(Node::list)
-            .is_some_and(|o| !o.is_empty());
-        if tables.is_empty() {
+        let has_options = text.ends_with(" CASCADE") || text.ends_with(" RESTRICT");
+        if log.table_refs.is_empty() {
             let mut s = String::from(head);
             ctx.fail(
                 SpannerSqlError::InvalidStatement("DROP TABLE needs a table name".into()),
@@ -578,11 +570,11 @@ impl SpannerQueryBuilder {
             );
             return vec![s];
         }
-        tables
+        log.table_refs
             .iter()
             .map(|t| {
                 let mut s = String::from(head);
-                match debug_tree::table_ref(t) {
+                match QName::from_table_ref(t) {
                     Ok(name) => s.push_str(&name.render()),
                     Err(e) => ctx.fail(e, &mut s),
                 }
@@ -618,9 +610,17 @@ impl SpannerQueryBuilder {
 
     fn render_table_truncate(&self, truncate: &TableTruncateStatement, ctx: &mut Ctx) -> String {
         let mut s = String::from("DELETE FROM ");
-        match debug_tree::parse(truncate).and_then(|n| debug_tree::opt_table(n.field("table"))) {
-            Ok(table) => table_or_fail(&table, ctx, &mut s),
-            Err(e) => ctx.fail(e, &mut s),
+        let (_, log) =
+            Spy::run(|spy, st| TableBuilder::prepare_table_truncate_statement(spy, truncate, st));
+        match log.table_refs.first() {
+            Some(table) => match QName::from_table_ref(table) {
+                Ok(name) => s.push_str(&name.render()),
+                Err(e) => ctx.fail(e, &mut s),
+            },
+            None => ctx.fail(
+                SpannerSqlError::InvalidStatement("TRUNCATE TABLE needs a table name".into()),
+                &mut s,
+            ),
         }
         s.push_str(" WHERE TRUE");
         s

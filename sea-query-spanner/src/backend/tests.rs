@@ -4,6 +4,7 @@ use sea_query::extension::postgres::PgExpr;
 use sea_query::value::prelude::{chrono, serde_json, BigDecimal, Decimal, Uuid};
 use sea_query::*;
 
+use super::statement_internals::debug_tree;
 use super::*;
 
 const B: SpannerQueryBuilder = SpannerQueryBuilder;
@@ -389,20 +390,34 @@ fn locking() {
         inline(&base.clone().lock(LockType::Update).to_owned()),
         "SELECT `a` FROM `t` FOR UPDATE"
     );
-    assert_eq!(
-        inline(
-            &base
-                .clone()
-                .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-                .to_owned()
-        ),
-        "SELECT `a` FROM `t` FOR UPDATE"
-    );
-    // Spanner read-write transactions already hold shared locks on what they read.
-    assert_eq!(
-        inline(&base.clone().lock_shared().to_owned()).trim_end(),
-        "SELECT `a` FROM `t`"
-    );
+    assert!(B
+        .build_checked(&base.clone().lock(LockType::Update).to_owned())
+        .is_ok());
+    // Everything else is an error, never silently different SQL.
+    let unsupported = [
+        base.clone()
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .to_owned(),
+        base.clone()
+            .lock_with_behavior(LockType::Update, LockBehavior::Nowait)
+            .to_owned(),
+        base.clone()
+            .lock_with_tables(LockType::Update, ["t"])
+            .to_owned(),
+        base.clone().lock_shared().to_owned(),
+        base.clone().lock(LockType::NoKeyUpdate).to_owned(),
+        base.clone().lock(LockType::KeyShare).to_owned(),
+    ];
+    for stmt in unsupported {
+        let sql = inline(&stmt);
+        assert!(has(&sql, "<unsupported: `FOR "), "{sql}");
+        match B.build_checked(&stmt) {
+            Err(SpannerSqlError::UnsupportedFeature(what)) => {
+                assert!(has(&what, "`FOR "), "{what}")
+            }
+            other => panic!("expected an error for {sql}, got {other:?}"),
+        }
+    }
 }
 
 #[test]
@@ -495,8 +510,8 @@ fn insert_or_update() {
 }
 
 #[test]
-fn partial_upsert_uses_on_conflict_clause() {
-    let (sql, values) = insert()
+fn partial_or_computed_upserts_are_errors() {
+    let computed = insert()
         .on_conflict(
             OnConflict::column("id")
                 .update_column("a")
@@ -504,22 +519,112 @@ fn partial_upsert_uses_on_conflict_clause() {
                 .to_owned(),
         )
         .returning_all()
-        .build(B);
-    assert_eq!(
-        sql,
-        "INSERT INTO `t` (`id`, `a`, `b`) VALUES (@p1, @p2, @p3), (@p4, @p5, @p6) \
-         ON CONFLICT (`id`) DO UPDATE SET `a` = excluded.`a`, `b` = `b` + @p7 THEN RETURN *"
-    );
-    assert_eq!(values.0.len(), 7);
-
-    let q = insert()
+        .to_owned();
+    let partial = insert()
         .on_conflict(OnConflict::column("id").update_column("a").to_owned())
         .to_owned();
-    assert_eq!(
-        inline(&q),
-        "INSERT INTO `t` (`id`, `a`, `b`) VALUES (1, 'x', 2.5), (2, 'y', 3.5) \
-         ON CONFLICT (`id`) DO UPDATE SET `a` = excluded.`a`"
+    let conditional = insert()
+        .on_conflict(
+            OnConflict::column("id")
+                .update_columns(["a", "b"])
+                .action_and_where(Expr::col("a").gt(1))
+                .to_owned(),
+        )
+        .to_owned();
+    for (stmt, what) in [
+        (computed, "SET b = <expression>"),
+        (partial, "keeps some inserted columns"),
+        (conditional, "WHERE"),
+    ] {
+        let (sql, _) = stmt.build(B);
+        assert!(has(&sql, "<unsupported: `ON CONFLICT"), "{sql}");
+        assert!(!has(&sql, " ON CONFLICT ("), "{sql}");
+        match B.build_checked(&stmt) {
+            Err(SpannerSqlError::UnsupportedFeature(message)) => {
+                assert!(has(&message, what), "{message}")
+            }
+            other => panic!("expected an error for {sql}, got {other:?}"),
+        }
+    }
+}
+
+/// The backend and the SeaORM translator (fed sea-query's PostgreSQL rendering of the same
+/// statement) follow one rule book: the same SQL, or an error in both.
+#[cfg(feature = "sea-orm")]
+#[test]
+fn backend_and_translator_agree() {
+    use crate::orm::translate::translate_postgres;
+
+    fn check<S: QueryStatementWriter>(stmt: S) {
+        let postgres = stmt.to_string(PostgresQueryBuilder);
+        let translated = translate_postgres(&postgres);
+        let rendered = B.build_checked(&stmt).map(|_| stmt.to_string(B));
+        match (&translated, &rendered) {
+            (Ok(t), Ok(r)) => {
+                let normalize = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+                assert_eq!(normalize(t), normalize(r), "from {postgres}");
+            }
+            (Err(_), Err(_)) => {}
+            _ => panic!("disagree on {postgres}: translator {translated:?}, backend {rendered:?}"),
+        }
+    }
+
+    let base = Query::select().column("a").from("t").to_owned();
+    check(base.clone().lock(LockType::Update).to_owned());
+    check(base.clone().lock_shared().to_owned());
+    check(base.clone().lock(LockType::NoKeyUpdate).to_owned());
+    check(base.clone().lock(LockType::KeyShare).to_owned());
+    check(
+        base.clone()
+            .lock_with_behavior(LockType::Update, LockBehavior::Nowait)
+            .to_owned(),
     );
+    check(
+        base.clone()
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .to_owned(),
+    );
+    check(
+        base.clone()
+            .lock_with_tables(LockType::Update, ["t"])
+            .to_owned(),
+    );
+    check(base.clone().offset(5).to_owned());
+    for ty in [
+        "text",
+        "bigint",
+        "INT64",
+        "double precision",
+        "interval",
+        "my_enum",
+    ] {
+        check(
+            Query::select()
+                .expr(Expr::col("a").cast_as(ty))
+                .from("t")
+                .to_owned(),
+        );
+    }
+    check(base.clone().limit(3).offset(5).to_owned());
+
+    let upserts = [
+        OnConflict::column("id").do_nothing().to_owned(),
+        OnConflict::column("id")
+            .update_columns(["a", "b"])
+            .to_owned(),
+        OnConflict::column("id").update_column("a").to_owned(),
+        OnConflict::column("id")
+            .update_column("a")
+            .value("b", Expr::col("b").add(1))
+            .to_owned(),
+        OnConflict::column("id")
+            .update_columns(["a", "b"])
+            .action_and_where(Expr::col("a").gt(1))
+            .to_owned(),
+    ];
+    for upsert in upserts {
+        check(insert().on_conflict(upsert).to_owned());
+    }
 }
 
 #[test]

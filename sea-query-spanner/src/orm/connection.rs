@@ -12,13 +12,17 @@ use sea_orm::{
 };
 use sqlx_core::executor::Executor;
 use sqlx_core::sql_str::AssertSqlSafe;
-use sqlx_spanner::{Spanner, SpannerArguments, SpannerConnectOptions, SpannerPool};
+use sqlx_spanner::{
+    Spanner, SpannerArguments, SpannerConnectOptions, SpannerConnection, SpannerPool,
+    TimestampBound,
+};
 
 use super::error::{from_sqlx, from_translate, Stage};
-use super::row::{to_query_result, ColumnHints, SharedRegistry, TypeRegistry};
+use super::row::{to_query_result, value_templates, ColumnHints, SharedRegistry, TypeRegistry};
 use super::transaction::SpannerDatabaseTransaction;
-use super::translate::translate_postgres;
+use super::translate::{translate_postgres, translate_postgres_split};
 use crate::binder::bind_values;
+use crate::googlesql::MAX_STATEMENT_PARAMS;
 
 /// A SeaORM database connection to Cloud Spanner, backed by an sqlx-spanner pool.
 ///
@@ -34,13 +38,20 @@ use crate::binder::bind_values;
 /// [`register_entity`](Self::register_entity) (the [schema helper](super::schema) does it
 /// for the tables it creates) so that fields narrower than Spanner's types (`i32`,
 /// `NaiveDateTime`, `f32`, ...) are read correctly; without registration `INT64` reads as
-/// `i64`, `TIMESTAMP` as `DateTime<Utc>`, and so on.
+/// `i64`, `TIMESTAMP` as `DateTime<Utc>`, and so on, except in the `RETURNING` rows of an
+/// INSERT/UPDATE, whose bound values tell the field types of the columns they write.
+///
+/// Large `insert_many` statements are split under Spanner's 950-parameter limit and run
+/// atomically; `AccessMode::ReadOnly` transactions are Spanner read-only transactions; see
+/// [`with_read_staleness`](Self::with_read_staleness) for stale reads.
 ///
 /// Cloning is cheap: clones share the pool and the registered entities.
 #[derive(Clone)]
 pub struct SpannerDatabase {
     pool: SpannerPool,
     registry: SharedRegistry,
+    /// Staleness of queries outside transactions (`None`: strong reads).
+    read_bound: Option<TimestampBound>,
 }
 
 impl std::fmt::Debug for SpannerDatabase {
@@ -93,11 +104,85 @@ impl SpannerDatabase {
         SpannerDatabase {
             pool,
             registry: Arc::new(RwLock::new(TypeRegistry::default())),
+            read_bound: None,
         }
+    }
+
+    /// A handle on the same pool whose queries (and streams) outside transactions read at `bound`
+    /// (e.g. `TimestampBound::ExactStaleness(Duration::from_secs(10))`): stale reads, served
+    /// without locks. Writes are unaffected, and so are transactions, except read-only
+    /// transactions begun through SeaORM (`AccessMode::ReadOnly`), which read at `bound` too
+    /// (bounds valid for single reads only, `MaxStaleness` / `MinReadTimestamp`, are then
+    /// refused by Spanner).
+    pub fn with_read_staleness(&self, bound: TimestampBound) -> SpannerDatabase {
+        SpannerDatabase {
+            read_bound: Some(bound),
+            ..self.clone()
+        }
+    }
+
+    /// Begins a Spanner read-only transaction at `bound`: every query in it reads one
+    /// consistent snapshot, takes no locks and is never aborted; writing in it is an error.
+    /// SeaORM's `begin_with_config(None, Some(AccessMode::ReadOnly))` and
+    /// `transaction_with_config(.., Some(AccessMode::ReadOnly))` begin one too (strong, or at
+    /// the bound of [`with_read_staleness`](Self::with_read_staleness)).
+    ///
+    /// # Errors
+    ///
+    /// A failure to acquire a connection or to begin (e.g. a bound Spanner refuses for
+    /// transactions).
+    pub async fn begin_read_only(
+        &self,
+        bound: TimestampBound,
+    ) -> Result<SpannerDatabaseTransaction, DbErr> {
+        let conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| from_sqlx(e, Stage::Conn))?;
+        let tx = SpannerConnection::begin_read_only_pooled(conn, bound)
+            .await
+            .map_err(|e| from_sqlx(e, Stage::Conn))?;
+        Ok(SpannerDatabaseTransaction::new(tx, self.registry.clone()))
+    }
+
+    /// Begins the transaction SeaORM asked for: read-only for `AccessMode::ReadOnly`,
+    /// read-write otherwise (Spanner read-write transactions are serializable, which
+    /// satisfies every isolation level).
+    async fn begin_with_access(
+        &self,
+        access_mode: Option<AccessMode>,
+    ) -> Result<SpannerDatabaseTransaction, DbErr> {
+        match access_mode {
+            Some(AccessMode::ReadOnly) => {
+                self.begin_read_only(self.read_bound.unwrap_or_default())
+                    .await
+            }
+            Some(AccessMode::ReadWrite) | None => SpannerDatabase::begin(self).await,
+        }
+    }
+
+    /// Runs a query outside a transaction, at the configured staleness if any.
+    async fn query_outside(&self, prepared: Prepared) -> Result<Vec<QueryResult>, DbErr> {
+        let Some(bound) = self.read_bound else {
+            return query_on(&self.pool, prepared, &self.registry).await;
+        };
+        let conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| from_sqlx(e, Stage::Conn))?;
+        let mut stale = StaleConnection::new(conn, bound);
+        query_on(&mut **stale.conn(), prepared, &self.registry).await
     }
 
     pub(crate) fn registry(&self) -> &SharedRegistry {
         &self.registry
+    }
+
+    /// The staleness of reads outside transactions (`None`: strong).
+    pub(crate) fn read_bound(&self) -> Option<TimestampBound> {
+        self.read_bound
     }
 
     /// The underlying sqlx pool (for mutations, DDL, batch DML, read-only transactions...).
@@ -185,12 +270,48 @@ impl SpannerDatabase {
     }
 }
 
+/// A pooled connection reading at a staleness bound; back to strong reads when dropped
+/// (also when the query future is cancelled), before the pool hands it out again.
+pub(crate) struct StaleConnection(sqlx_core::pool::PoolConnection<Spanner>);
+
+impl StaleConnection {
+    /// `conn`, reading at `bound` (strong when `None`) until dropped.
+    pub(crate) fn new(
+        mut conn: sqlx_core::pool::PoolConnection<Spanner>,
+        bound: TimestampBound,
+    ) -> Self {
+        conn.set_read_staleness(bound);
+        StaleConnection(conn)
+    }
+
+    pub(crate) fn conn(&mut self) -> &mut sqlx_core::pool::PoolConnection<Spanner> {
+        &mut self.0
+    }
+}
+
+impl Drop for StaleConnection {
+    fn drop(&mut self) {
+        self.0.set_read_staleness(TimestampBound::Strong);
+    }
+}
+
 /// A statement ready for sqlx-spanner.
 pub(crate) struct Prepared {
     pub(crate) sql: String,
     pub(crate) arguments: SpannerArguments,
     /// The SQL as SeaORM rendered it (used to trace result columns to entity fields).
     pub(crate) original: String,
+    /// Field types told by the values of an INSERT/UPDATE .. RETURNING (see
+    /// [`value_templates`]).
+    pub(crate) value_templates: Option<Arc<HashMap<String, sea_query::Value>>>,
+}
+
+/// The field types an `INSERT`/`UPDATE .. RETURNING` tells through its values.
+fn returning_templates(stmt: &Statement) -> Option<Arc<HashMap<String, sea_query::Value>>> {
+    let values = stmt.values.as_ref()?;
+    stmt.sql
+        .contains("RETURNING")
+        .then(|| Arc::new(value_templates(&stmt.sql, values)))
 }
 
 /// Translates and binds a statement SeaORM built for `DbBackend::Postgres`.
@@ -203,6 +324,7 @@ pub(crate) fn prepare(stmt: Statement) -> Result<Prepared, DbErr> {
         )));
     }
     let sql = translate_postgres(&stmt.sql).map_err(|e| from_translate(&e, &stmt.sql))?;
+    let value_templates = returning_templates(&stmt);
     let arguments = match &stmt.values {
         Some(values) => bind_values(values).map_err(|e| DbErr::Type(e.to_string()))?,
         None => SpannerArguments::default(),
@@ -211,7 +333,37 @@ pub(crate) fn prepare(stmt: Statement) -> Result<Prepared, DbErr> {
         sql,
         arguments,
         original: stmt.sql,
+        value_templates,
     })
+}
+
+/// Translates and binds a statement SeaORM built for `DbBackend::Postgres`, splitting a
+/// multi-row INSERT with more parameters than one Spanner statement may have (950) into
+/// several INSERTs of whole rows. The caller runs them atomically (in one transaction).
+pub(crate) fn prepare_split(stmt: Statement) -> Result<Vec<Prepared>, DbErr> {
+    let Some(values) = stmt.values.as_ref() else {
+        return Ok(vec![prepare(stmt)?]);
+    };
+    if values.0.len() <= MAX_STATEMENT_PARAMS {
+        return Ok(vec![prepare(stmt)?]);
+    }
+    if stmt.db_backend != DbBackend::Postgres {
+        return prepare(stmt).map(|prepared| vec![prepared]);
+    }
+    let parts = translate_postgres_split(&stmt.sql, values, MAX_STATEMENT_PARAMS)
+        .map_err(|e| from_translate(&e, &stmt.sql))?;
+    let value_templates = returning_templates(&stmt);
+    parts
+        .into_iter()
+        .map(|(sql, values)| {
+            Ok(Prepared {
+                sql,
+                arguments: bind_values(&values).map_err(|e| DbErr::Type(e.to_string()))?,
+                original: stmt.sql.clone(),
+                value_templates: value_templates.clone(),
+            })
+        })
+        .collect()
 }
 
 pub(crate) async fn execute_on<'e, X>(executor: X, prepared: Prepared) -> Result<ExecResult, DbErr>
@@ -235,7 +387,11 @@ where
     X: Executor<'e, Database = Spanner>,
 {
     tracing::debug!(sql = %prepared.sql, "sea-orm query on Spanner");
-    let hints = ColumnHints::new(registry, &prepared.original);
+    let hints = ColumnHints::new(
+        registry,
+        &prepared.original,
+        prepared.value_templates.as_deref(),
+    );
     let rows = sqlx_core::query::query_with(AssertSqlSafe(prepared.sql), prepared.arguments)
         .fetch_all(executor)
         .await
@@ -258,7 +414,16 @@ impl ConnectionTrait for SpannerDatabase {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        execute_on(&self.pool, prepare(stmt)?).await
+        let mut parts = prepare_split(stmt)?;
+        if parts.len() == 1 {
+            if let Some(prepared) = parts.pop() {
+                return execute_on(&self.pool, prepared).await;
+            }
+        }
+        // A split INSERT: all parts or none.
+        let txn = self.begin().await?;
+        let outcome = txn.execute_parts(parts).await;
+        finish_split(txn, outcome).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
@@ -266,14 +431,20 @@ impl ConnectionTrait for SpannerDatabase {
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        Ok(query_on(&self.pool, prepare(stmt)?, &self.registry)
-            .await?
-            .into_iter()
-            .next())
+        Ok(self.query_all_raw(stmt).await?.into_iter().next())
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        query_on(&self.pool, prepare(stmt)?, &self.registry).await
+        let mut parts = prepare_split(stmt)?;
+        if parts.len() == 1 {
+            if let Some(prepared) = parts.pop() {
+                return self.query_outside(prepared).await;
+            }
+        }
+        // A split INSERT .. RETURNING: all parts or none.
+        let txn = self.begin().await?;
+        let outcome = txn.query_parts(parts).await;
+        finish_split(txn, outcome).await
     }
 
     fn support_returning(&self) -> bool {
@@ -281,17 +452,21 @@ impl ConnectionTrait for SpannerDatabase {
     }
 }
 
-/// Spanner read-write transactions are always serializable, which satisfies every
-/// requested isolation level; read-only access is not offered here (use
-/// `SpannerConnection::begin_read_only` of sqlx-spanner on [`SpannerDatabase::pool`]).
-fn check_options(access_mode: Option<AccessMode>) -> Result<(), DbErr> {
-    match access_mode {
-        Some(AccessMode::ReadOnly) => Err(DbErr::Custom(
-            "sea-query-spanner: read-only SeaORM transactions are not supported; use \
-             sqlx_spanner's SpannerConnection::begin_read_only on SpannerDatabase::pool()"
-                .into(),
-        )),
-        Some(AccessMode::ReadWrite) | None => Ok(()),
+/// Commits the transaction that ran the parts of a split statement, or rolls it back.
+async fn finish_split<T>(
+    txn: SpannerDatabaseTransaction,
+    outcome: Result<T, DbErr>,
+) -> Result<T, DbErr> {
+    match outcome {
+        Ok(value) => {
+            txn.commit().await?;
+            Ok(value)
+        }
+        Err(error) => {
+            // The statement's error is what matters; a failed rollback leaves nothing behind.
+            let _ = txn.rollback().await;
+            Err(error)
+        }
     }
 }
 
@@ -339,16 +514,14 @@ impl TransactionTrait for SpannerDatabase {
         _isolation_level: Option<IsolationLevel>,
         access_mode: Option<AccessMode>,
     ) -> Result<SpannerDatabaseTransaction, DbErr> {
-        check_options(access_mode)?;
-        SpannerDatabase::begin(self).await
+        self.begin_with_access(access_mode).await
     }
 
     async fn begin_with_options(
         &self,
         options: TransactionOptions,
     ) -> Result<SpannerDatabaseTransaction, DbErr> {
-        check_options(options.access_mode)?;
-        SpannerDatabase::begin(self).await
+        self.begin_with_access(options.access_mode).await
     }
 
     async fn transaction<F, T, E>(&self, callback: F) -> Result<T, TransactionError<E>>
@@ -380,8 +553,8 @@ impl TransactionTrait for SpannerDatabase {
         T: Send,
         E: std::fmt::Display + std::fmt::Debug + Send,
     {
-        check_options(access_mode).map_err(TransactionError::Connection)?;
-        let txn = SpannerDatabase::begin(self)
+        let txn = self
+            .begin_with_access(access_mode)
             .await
             .map_err(TransactionError::Connection)?;
         run_in(txn, callback).await

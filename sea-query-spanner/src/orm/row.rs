@@ -23,9 +23,15 @@
 //! Integer narrowing is range-checked; a value that does not fit is an error, never
 //! truncated.
 //!
-//! Positional access (`into_tuple`, `try_get_by_index`) on a proxy row walks the columns in
-//! **alphabetical order of their names** (SeaORM stores them in a `BTreeMap`), not in
-//! `SELECT` order: name the columns so that both orders agree, or read by name.
+//! Positional access (`into_tuple`, `try_get_by_index`) on a proxy row walks its entries in
+//! the order of their keys (SeaORM stores them in a `BTreeMap`). When the alphabetical order
+//! of the column names is not the `SELECT` order (or names repeat), each row also carries
+//! one entry per column keyed `" #00000"`, `" #00001"`, ... (a leading space sorts them
+//! first), so position `i` is the `i`-th selected column. Those extra entries are visible to
+//! code that lists a row's columns (`QueryResult::column_names`, `into_json`).
+//!
+//! Errors never contain the values read (they may be personal data): only the column, the
+//! Spanner type, the target type and the reason.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
@@ -65,6 +71,12 @@ enum Token {
     Ident(String),
     Word(String),
     Dot,
+    /// `$n`
+    Param(usize),
+    Open,
+    Close,
+    Comma,
+    Equals,
     Other,
 }
 
@@ -104,6 +116,22 @@ fn tokenize(sql: &str) -> Vec<Token> {
                 tokens.push(Token::Other);
             }
             '.' => tokens.push(Token::Dot),
+            '(' => tokens.push(Token::Open),
+            ')' => tokens.push(Token::Close),
+            ',' => tokens.push(Token::Comma),
+            '=' => tokens.push(Token::Equals),
+            '$' if chars.peek().is_some_and(char::is_ascii_digit) => {
+                let mut digits = String::new();
+                while let Some(&c) = chars.peek() {
+                    if c.is_ascii_digit() {
+                        digits.push(c);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                tokens.push(digits.parse().map_or(Token::Other, Token::Param));
+            }
             c if c.is_ascii_alphabetic() || c == '_' => {
                 let mut word = String::from(c);
                 while let Some(&c) = chars.peek() {
@@ -123,6 +151,73 @@ fn tokenize(sql: &str) -> Vec<Token> {
     tokens
 }
 
+/// The field types an `INSERT` or `UPDATE` tells through its values: SeaORM binds each
+/// column's value with the variant of the entity field (`Value::Int` for an `i32` field),
+/// so `INSERT INTO t (c, ..) VALUES ($1, ..)` and `UPDATE t SET c = $1, ..` give column `c`
+/// that variant. Used for the `RETURNING` columns of unregistered entities.
+pub(crate) fn value_templates(sql: &str, values: &sea_query::Values) -> HashMap<String, Value> {
+    let tokens = tokenize(sql);
+    let mut templates = HashMap::new();
+    let mut add = |column: &str, param: &Token| {
+        if let Token::Param(n) = param {
+            if let Some(value) = n.checked_sub(1).and_then(|i| values.0.get(i)) {
+                templates.insert(column.to_string(), value.as_null());
+            }
+        }
+    };
+    match tokens.first() {
+        Some(Token::Word(w)) if w == "INSERT" => {
+            let Some(open) = tokens.iter().position(|t| *t == Token::Open) else {
+                return templates;
+            };
+            let mut columns = Vec::new();
+            let mut at = open + 1;
+            while let Some(token) = tokens.get(at) {
+                match token {
+                    Token::Ident(name) => columns.push(name.as_str()),
+                    Token::Comma => {}
+                    _ => break,
+                }
+                at += 1;
+            }
+            // `) VALUES (` then one value per column.
+            if tokens.get(at) != Some(&Token::Close)
+                || tokens.get(at + 1) != Some(&Token::Word("VALUES".into()))
+                || tokens.get(at + 2) != Some(&Token::Open)
+            {
+                return templates;
+            }
+            let mut at = at + 3;
+            for column in columns {
+                let (Some(param), Some(Token::Comma | Token::Close)) =
+                    (tokens.get(at), tokens.get(at + 1))
+                else {
+                    break;
+                };
+                add(column, param);
+                at += 2;
+            }
+        }
+        Some(Token::Word(w)) if w == "UPDATE" => {
+            let Some(set) = tokens.iter().position(|t| *t == Token::Word("SET".into())) else {
+                return templates;
+            };
+            let mut at = set + 1;
+            while let (Some(Token::Ident(column)), Some(Token::Equals), Some(param)) =
+                (tokens.get(at), tokens.get(at + 1), tokens.get(at + 2))
+            {
+                add(column, param);
+                if tokens.get(at + 3) != Some(&Token::Comma) {
+                    break;
+                }
+                at += 4;
+            }
+        }
+        _ => {}
+    }
+    templates
+}
+
 /// For one statement: which registered (table, column) each result column comes from.
 #[derive(Debug, Default)]
 pub(crate) struct ColumnHints {
@@ -136,13 +231,21 @@ pub(crate) struct ColumnHints {
 }
 
 impl ColumnHints {
-    /// Hints for the result columns of `sql` (the PostgreSQL text SeaORM rendered).
-    pub(crate) fn new(registry: &SharedRegistry, sql: &str) -> Self {
+    /// Hints for the result columns of `sql` (the PostgreSQL text SeaORM rendered), and the
+    /// templates its values tell ([`value_templates`]); registered entities come first.
+    pub(crate) fn new(
+        registry: &SharedRegistry,
+        sql: &str,
+        from_values: Option<&HashMap<String, Value>>,
+    ) -> Self {
         let Ok(guard) = registry.read() else {
             return ColumnHints::default();
         };
         if guard.tables.is_empty() {
-            return ColumnHints::default();
+            return ColumnHints {
+                by_name: from_values.cloned().unwrap_or_default(),
+                ..ColumnHints::default()
+            };
         }
         let tokens = tokenize(sql);
         let mut aliases: HashMap<&str, &str> = HashMap::new();
@@ -192,6 +295,18 @@ impl ColumnHints {
             }
         }
         drop(guard);
+        for (column, template) in from_values.into_iter().flatten() {
+            let registered = tables.iter().any(|table| {
+                registry
+                    .read()
+                    .is_ok_and(|r| r.template(table, column).is_some())
+            });
+            if !registered {
+                by_name
+                    .entry(column.clone())
+                    .or_insert_with(|| template.clone());
+            }
+        }
         ColumnHints {
             by_name,
             tables,
@@ -222,16 +337,30 @@ pub(crate) fn to_query_result(
             .map(|column| hints.template(sqlx_core::column::Column::name(column)))
             .collect()
     });
+    let columns = row.columns();
+    // Whether iterating the map by key visits the columns in select order.
+    let in_key_order = columns.windows(2).all(|pair| {
+        sqlx_core::column::Column::name(&pair[0]) < sqlx_core::column::Column::name(&pair[1])
+    });
     let mut values = BTreeMap::new();
-    for (index, column) in row.columns().iter().enumerate() {
+    for (index, column) in columns.iter().enumerate() {
         let name = sqlx_core::column::Column::name(column);
         let ty = sqlx_core::column::Column::type_info(column).spanner_type();
         let template = templates.get(index).and_then(Option::as_ref);
         let value = convert(row, index, ty, template)
             .map_err(|e| format!("column `{name}` ({}): {e}", ty.name()))?;
+        if !in_key_order {
+            values.insert(positional_key(index), value.clone());
+        }
         values.insert(name.to_string(), value);
     }
     Ok(ProxyRow::new(values).into())
+}
+
+/// The key of the entry that holds column `index` for positional reads (sorts before any
+/// column name that starts with a printable character other than a space).
+fn positional_key(index: usize) -> String {
+    format!(" #{index:05}")
 }
 
 type Conv<T> = Result<T, String>;
@@ -241,12 +370,13 @@ where
     T: sqlx_core::decode::Decode<'r, sqlx_spanner::Spanner>
         + sqlx_core::types::Type<sqlx_spanner::Spanner>,
 {
+    // sqlx's decode errors may quote the value: report the target type only.
     row.try_get::<Option<T>, usize>(index)
-        .map_err(|e| e.to_string())
+        .map_err(|_| format!("cannot be read as {}", std::any::type_name::<T>()))
 }
 
 fn narrow<T: TryFrom<i64>>(v: Option<i64>, what: &str) -> Conv<Option<T>> {
-    v.map(|v| T::try_from(v).map_err(|_| format!("{v} does not fit in {what}")))
+    v.map(|v| T::try_from(v).map_err(|_| format!("the value does not fit in {what}")))
         .transpose()
 }
 
@@ -305,15 +435,17 @@ fn convert(
             let v: Option<String> = get(row, index)?;
             match template {
                 Some(Value::Uuid(_)) => Value::Uuid(
-                    v.map(|s| uuid::Uuid::parse_str(&s).map_err(|e| e.to_string()))
-                        .transpose()?,
+                    v.map(|s| {
+                        uuid::Uuid::parse_str(&s).map_err(|_| "the value is not a UUID".to_string())
+                    })
+                    .transpose()?,
                 ),
                 Some(Value::Char(_)) => Value::Char(
                     v.map(|s| {
                         let mut chars = s.chars();
                         match (chars.next(), chars.next()) {
                             (Some(c), None) => Ok(c),
-                            _ => Err(format!("{s:?} is not a single character")),
+                            _ => Err("the value is not a single character".to_string()),
                         }
                     })
                     .transpose()?,
@@ -478,6 +610,7 @@ mod tests {
         let hints = ColumnHints::new(
             &registry,
             r#"SELECT "cake"."id" AS "A_id", "fruit"."id" AS "B_id", "r0"."id" FROM "cake" LEFT JOIN "fruit" AS "r0" ON 'x"y' = "r0"."cake_id""#,
+            None,
         );
         assert_eq!(hints.template("A_id"), Some(Value::Int(None)));
         assert_eq!(hints.template("B_id"), Some(Value::BigInt(None)));
@@ -491,8 +624,41 @@ mod tests {
         let hints = ColumnHints::new(
             &registry,
             r#"INSERT INTO "fruit" ("id", "cake_id") VALUES ($1, $2) RETURNING "id", "cake_id""#,
+            None,
         );
         assert_eq!(hints.template("id"), Some(Value::BigInt(None)));
         assert_eq!(hints.template("cake_id"), Some(Value::Int(None)));
+    }
+
+    #[test]
+    fn values_tell_insert_and_update_column_types() {
+        let values = sea_query::Values(vec![
+            Value::Int(Some(1)),
+            Value::String(Some("x".into())),
+            Value::SmallInt(Some(2)),
+        ]);
+        let insert = value_templates(
+            r#"INSERT INTO "t" ("id", "name", "n") VALUES ($1, $2, $3) RETURNING "id""#,
+            &values,
+        );
+        assert_eq!(insert.get("id"), Some(&Value::Int(None)));
+        assert_eq!(insert.get("n"), Some(&Value::SmallInt(None)));
+        let update = value_templates(
+            r#"UPDATE "t" SET "id" = $1, "name" = $2 WHERE "t"."n" = $3 RETURNING "id""#,
+            &values,
+        );
+        assert_eq!(update.get("id"), Some(&Value::Int(None)));
+        assert_eq!(
+            update.get("n"),
+            None,
+            "WHERE values do not tell field types"
+        );
+        let empty = TypeRegistry::default();
+        let hints = ColumnHints::new(
+            &Arc::new(RwLock::new(empty)),
+            r#"INSERT INTO "t" ("id") VALUES ($1) RETURNING "id""#,
+            Some(&insert),
+        );
+        assert_eq!(hints.template("id"), Some(Value::Int(None)));
     }
 }

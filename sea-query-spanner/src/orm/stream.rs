@@ -8,7 +8,7 @@ use futures_util::{Stream, StreamExt};
 use sea_orm::{DbBackend, DbErr, QueryResult, Statement, StreamTrait};
 use sqlx_core::sql_str::AssertSqlSafe;
 
-use super::connection::{prepare, SpannerDatabase};
+use super::connection::{prepare, SpannerDatabase, StaleConnection};
 use super::error::{from_sqlx, Stage};
 use super::row::{to_query_result, ColumnHints};
 
@@ -29,17 +29,22 @@ impl StreamTrait for SpannerDatabase {
     ) -> Pin<Box<dyn Future<Output = Result<Self::Stream<'a>, DbErr>> + 'a + Send>> {
         Box::pin(async move {
             let prepared = prepare(stmt)?;
-            let hints = ColumnHints::new(self.registry(), &prepared.original);
+            let hints = ColumnHints::new(
+                self.registry(),
+                &prepared.original,
+                prepared.value_templates.as_deref(),
+            );
             let pool = self.pool().clone();
+            let bound = self.read_bound().unwrap_or_default();
             // Each item is the converted row, or the conversion error; errors of the query
             // itself end the stream as sqlx errors and are mapped below.
             let rows = sqlx_core::try_stream! {
-                let mut conn = pool.acquire().await?;
+                let mut conn = StaleConnection::new(pool.acquire().await?, bound);
                 let mut rows = sqlx_core::query::query_with(
                     AssertSqlSafe(prepared.sql),
                     prepared.arguments,
                 )
-                .fetch(&mut *conn);
+                .fetch(&mut **conn.conn());
                 while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
                     r#yield!(to_query_result(&row, &hints).map_err(DbErr::Type));
                 }

@@ -6,12 +6,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::lock::Mutex;
 use sea_orm::{
-    AccessMode, ConnectionTrait, DbBackend, DbErr, ExecResult, IsolationLevel, QueryResult,
-    Statement, TransactionError, TransactionOptions, TransactionSession, TransactionTrait,
+    AccessMode, ConnectionTrait, DbBackend, DbErr, ExecResult, IsolationLevel, ProxyExecResult,
+    QueryResult, Statement, TransactionError, TransactionOptions, TransactionSession,
+    TransactionTrait,
 };
 use sqlx_spanner::SpannerTransaction;
 
-use super::connection::{execute_on, prepare, query_on, unprepared};
+use super::connection::{execute_on, prepare_split, query_on, unprepared, Prepared};
 use super::error::{from_sqlx, is_aborted, Stage};
 use super::row::SharedRegistry;
 
@@ -71,21 +72,48 @@ impl SpannerDatabaseTransaction {
     }
 
     async fn exec(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        let prepared = prepare(stmt)?;
-        let mut guard = self.inner.lock().await;
-        let tx = guard.as_mut().ok_or_else(finished)?;
-        execute_on(&mut **tx, prepared)
-            .await
-            .map_err(|e| self.note(e))
+        self.execute_parts(prepare_split(stmt)?).await
     }
 
     async fn query(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        let prepared = prepare(stmt)?;
+        self.query_parts(prepare_split(stmt)?).await
+    }
+
+    /// Runs the parts of one (possibly split) statement in this transaction.
+    pub(crate) async fn execute_parts(&self, parts: Vec<Prepared>) -> Result<ExecResult, DbErr> {
         let mut guard = self.inner.lock().await;
         let tx = guard.as_mut().ok_or_else(finished)?;
-        query_on(&mut **tx, prepared, &self.registry)
-            .await
-            .map_err(|e| self.note(e))
+        let mut affected = 0;
+        let mut last = None;
+        for prepared in parts {
+            let result = execute_on(&mut **tx, prepared)
+                .await
+                .map_err(|e| self.note(e))?;
+            affected += result.rows_affected();
+            last = Some(result);
+        }
+        match last {
+            Some(result) if affected == result.rows_affected() => Ok(result),
+            _ => Ok(ProxyExecResult::new(0, affected).into()),
+        }
+    }
+
+    /// Runs the parts of one (possibly split) query in this transaction; rows in order.
+    pub(crate) async fn query_parts(
+        &self,
+        parts: Vec<Prepared>,
+    ) -> Result<Vec<QueryResult>, DbErr> {
+        let mut guard = self.inner.lock().await;
+        let tx = guard.as_mut().ok_or_else(finished)?;
+        let mut rows = Vec::new();
+        for prepared in parts {
+            rows.extend(
+                query_on(&mut **tx, prepared, &self.registry)
+                    .await
+                    .map_err(|e| self.note(e))?,
+            );
+        }
+        Ok(rows)
     }
 
     /// Commits. Same as [`TransactionSession::commit`].

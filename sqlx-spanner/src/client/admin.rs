@@ -1,27 +1,112 @@
 //! Database administration: DDL through `UpdateDatabaseDdl`, and instance/database
 //! creation and removal.
 
+use std::time::{Duration, Instant};
+
 use gcloud_gax::conn::Environment;
-use gcloud_gax::grpc::Code;
+use gcloud_gax::grpc::{Code, Status};
 use gcloud_googleapis::spanner::admin::database::v1::{
     CreateDatabaseRequest, DropDatabaseRequest, GetDatabaseRequest, UpdateDatabaseDdlRequest,
 };
 use gcloud_googleapis::spanner::admin::instance::v1::{
     CreateInstanceRequest, GetInstanceRequest, Instance,
 };
-use gcloud_spanner::admin::client::Client as AdminClient;
+use gcloud_longrunning::autogen::operations_client::OperationsClient;
+use gcloud_longrunning::longrunning::Operation;
+use gcloud_spanner::admin::database::database_admin_client::DatabaseAdminClient;
+use gcloud_spanner::admin::instance::instance_admin_client::InstanceAdminClient;
 use gcloud_spanner::admin::AdminClientConfig;
 use gcloud_spanner::client::google_cloud_auth::credentials::CredentialsFile;
 use sqlx_core::error::Error;
 
-use super::ClientSettings;
+use super::channel::Channels;
+use super::{rpc, ClientSettings};
 use crate::error::{status_to_error, SpannerError};
 
 /// The admin API client for one Spanner endpoint (the emulator or Google Cloud).
 #[derive(Clone)]
 pub(crate) struct SpannerAdmin {
-    client: AdminClient,
+    client: AdminClients,
     emulator: bool,
+    ddl_timeout: Option<Duration>,
+    rpc_timeout: Duration,
+}
+
+/// The database and instance admin clients, on channels opened by the driver so that the
+/// `endpoint` option and HTTP/2 keep-alive apply to them as to the data channels.
+#[derive(Clone)]
+struct AdminClients {
+    database: DatabaseAdminClient,
+    instance: InstanceAdminClient,
+}
+
+impl AdminClients {
+    fn database(&self) -> &DatabaseAdminClient {
+        &self.database
+    }
+
+    fn instance(&self) -> &InstanceAdminClient {
+        &self.instance
+    }
+}
+
+async fn open_admin_clients(
+    environment: &Environment,
+    settings: &ClientSettings,
+) -> Result<AdminClients, Error> {
+    let database_channels = Channels::open(1, environment, settings, "database admin").await?;
+    let database_operations = OperationsClient::new(database_channels.channel())
+        .await
+        .map_err(|e| SpannerError::Config(format!("cannot open the operations client: {e}")))?;
+    let instance_channels = Channels::open(1, environment, settings, "instance admin").await?;
+    let instance_operations = OperationsClient::new(instance_channels.channel())
+        .await
+        .map_err(|e| SpannerError::Config(format!("cannot open the operations client: {e}")))?;
+    Ok(AdminClients {
+        database: DatabaseAdminClient::new(database_channels.channel(), database_operations),
+        instance: InstanceAdminClient::new(instance_channels.channel(), instance_operations),
+    })
+}
+
+/// Waits until a long-running operation is done, polling with backoff (50 ms up to 5 s).
+/// Unlike `gcloud-longrunning`'s `wait` (which gives up after a few minutes while the
+/// operation keeps running), this waits until the operation finishes, or `limit` passes.
+async fn wait_done<T: prost::Message + Default>(
+    operation: &mut Operation<T>,
+    limit: Option<Duration>,
+    rpc_timeout: Duration,
+) -> Result<(), Status> {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(50);
+    loop {
+        if operation.done() {
+            // Reports the operation's own error, if it failed.
+            rpc::with_deadline(rpc_timeout, "GetOperation", operation.poll()).await?;
+            return Ok(());
+        }
+        if let Some(limit) = limit {
+            if started.elapsed() >= limit {
+                return Err(Status::deadline_exceeded(format!(
+                    "the schema change {} was still running after {limit:?}; it goes on in \
+                     Spanner (check it with `gcloud spanner operations describe`)",
+                    operation.name()
+                )));
+            }
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(5));
+        let polled = rpc::with_deadline(rpc_timeout, "GetOperation", operation.poll()).await;
+        match polled {
+            Ok(_) => {}
+            // A transient failure of one poll does not end the wait.
+            Err(status)
+                if rpc::is_resumable(&status) || status.code() == Code::DeadlineExceeded =>
+            {
+                tracing::debug!(%status, "polling a schema change failed; polling again");
+            }
+            Err(status) => return Err(status),
+        }
+    }
 }
 
 impl std::fmt::Debug for SpannerAdmin {
@@ -44,6 +129,8 @@ impl SpannerAdmin {
             connect_timeout: settings.connect_timeout,
             ..AdminClientConfig::default()
         };
+        // Only the environment (emulator, or credentials with the admin scopes) is taken
+        // from gcloud-spanner's admin configuration; the channels are opened below.
         let emulator = settings.emulator_host.is_some();
         let config = if let Some(host) = &settings.emulator_host {
             config.environment = Environment::Emulator(host.clone());
@@ -66,10 +153,13 @@ impl SpannerAdmin {
                 ))
             })?
         };
-        let client = AdminClient::new(config)
-            .await
-            .map_err(|e| SpannerError::Config(format!("cannot open admin channel: {e}")))?;
-        Ok(SpannerAdmin { client, emulator })
+        let client = open_admin_clients(&config.environment, settings).await?;
+        Ok(SpannerAdmin {
+            client,
+            emulator,
+            ddl_timeout: settings.ddl_timeout,
+            rpc_timeout: settings.rpc_timeout,
+        })
     }
 
     /// Applies DDL statements as one batch and waits until Spanner has applied them.
@@ -89,7 +179,9 @@ impl SpannerAdmin {
             .update_database_ddl(request, None)
             .await
             .map_err(status_to_error)?;
-        operation.wait(None).await.map_err(status_to_error)?;
+        wait_done(&mut operation, self.ddl_timeout, self.rpc_timeout)
+            .await
+            .map_err(|s| status_to_error(rpc::normalize(s)))?;
         Ok(())
     }
 
@@ -121,8 +213,8 @@ impl SpannerAdmin {
             ..CreateDatabaseRequest::default()
         };
         match self.client.database().create_database(request, None).await {
-            Ok(mut operation) => match operation.wait(None).await {
-                Ok(_) => Ok(()),
+            Ok(mut operation) => match wait_done(&mut operation, None, self.rpc_timeout).await {
+                Ok(()) => Ok(()),
                 Err(status) if status.code() == Code::AlreadyExists => Ok(()),
                 Err(status) => Err(status_to_error(status)),
             },
@@ -163,8 +255,8 @@ impl SpannerAdmin {
             }),
         };
         match self.client.instance().create_instance(request, None).await {
-            Ok(mut operation) => match operation.wait(None).await {
-                Ok(_) => Ok(()),
+            Ok(mut operation) => match wait_done(&mut operation, None, self.rpc_timeout).await {
+                Ok(()) => Ok(()),
                 Err(status) if status.code() == Code::AlreadyExists => Ok(()),
                 Err(status) => Err(status_to_error(status)),
             },

@@ -7,8 +7,10 @@
 //! Everything above this module speaks the driver's own types.
 
 pub(crate) mod admin;
+pub(crate) mod channel;
 pub(crate) mod codec;
 pub(crate) mod mutation;
+pub(crate) mod rpc;
 pub(crate) mod session;
 pub(crate) mod stream;
 pub(crate) mod transaction;
@@ -17,12 +19,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gcloud_gax::conn::{ConnectionOptions, Environment};
-use gcloud_spanner::apiv1::conn_pool::{ConnectionManager, SPANNER};
 use gcloud_spanner::client::ClientConfig;
 use sqlx_core::error::Error;
 
 use crate::error::SpannerError;
-use session::{Session, SessionPool};
+use rpc::{Deadlines, Routing};
+use session::{PoolSettings, Session, SessionPool};
 
 /// What the client needs to reach one database.
 #[derive(Debug, Clone)]
@@ -40,6 +42,58 @@ pub(crate) struct ClientSettings {
     pub(crate) max_sessions: usize,
     pub(crate) channels: usize,
     pub(crate) connect_timeout: Duration,
+    /// Deadline of unary RPCs (sessions, begin, commit, rollback).
+    pub(crate) rpc_timeout: Duration,
+    /// Deadline of a whole statement (`None`: none besides the per-message wait).
+    pub(crate) statement_timeout: Option<Duration>,
+    /// The longest wait for the next message of a result stream.
+    pub(crate) stream_idle_timeout: Duration,
+    /// HTTP/2 keep-alive ping interval (`None`: no pings).
+    pub(crate) keepalive_interval: Option<Duration>,
+    /// How long an unanswered keep-alive ping may wait before the connection is closed.
+    pub(crate) keepalive_timeout: Duration,
+    /// How often the session pool is maintained (keep-alive, `min_sessions`).
+    pub(crate) session_maintenance_interval: Duration,
+    /// How long a schema change may run before `execute_ddl` stops waiting (`None`: until
+    /// it is done).
+    pub(crate) ddl_timeout: Option<Duration>,
+}
+
+impl ClientSettings {
+    /// The connection options of every gRPC channel: connect timeout and HTTP/2
+    /// keep-alive, so that a dead connection is detected even while no call is running.
+    pub(crate) fn connection_options(&self) -> ConnectionOptions {
+        ConnectionOptions {
+            timeout: None,
+            connect_timeout: Some(self.connect_timeout),
+            http2_keep_alive_interval: self.keepalive_interval,
+            keep_alive_timeout: self.keepalive_interval.map(|_| self.keepalive_timeout),
+            keep_alive_while_idle: self.keepalive_interval.map(|_| true),
+        }
+    }
+
+    pub(crate) fn deadlines(&self) -> Deadlines {
+        Deadlines {
+            rpc: self.rpc_timeout,
+            statement: self.statement_timeout,
+            stream_idle: self.stream_idle_timeout,
+        }
+    }
+}
+
+/// An error with its sources (`transport error: tcp connect error: Connection refused`).
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// Builds the gRPC environment: the emulator (plain text, no auth) or Google Cloud with
@@ -97,23 +151,18 @@ impl SpannerClient {
     /// exist).
     pub(crate) async fn connect(settings: &ClientSettings) -> Result<Self, Error> {
         let environment = environment(settings).await?;
-        let endpoint = settings.endpoint.as_deref().unwrap_or(SPANNER);
-        let options = ConnectionOptions {
-            timeout: None,
-            connect_timeout: Some(settings.connect_timeout),
-            http2_keep_alive_interval: None,
-            keep_alive_timeout: None,
-            keep_alive_while_idle: None,
-        };
-        let channels = ConnectionManager::new(settings.channels, &environment, endpoint, &options)
-            .await
-            .map_err(|e| SpannerError::Config(format!("cannot open gRPC channel: {e}")))?;
+        let channels =
+            channel::Channels::open(settings.channels, &environment, settings, "data").await?;
         let sessions = SessionPool::new(
             settings.database_path.clone(),
             channels,
-            settings.min_sessions,
-            settings.max_sessions,
-            Duration::from_secs(60),
+            PoolSettings {
+                min_sessions: settings.min_sessions,
+                max_sessions: settings.max_sessions,
+                acquire_timeout: Duration::from_secs(60),
+                maintenance_interval: settings.session_maintenance_interval,
+            },
+            settings.deadlines(),
         )
         .await?;
         Ok(SpannerClient {
@@ -129,8 +178,17 @@ impl SpannerClient {
         &self.inner.database_path
     }
 
-    /// Checks a session out of the pool (it returns to the pool on drop).
-    pub(crate) async fn session(&self) -> Result<Session, Error> {
-        self.inner.sessions.acquire().await
+    /// Checks a session out of the pool for work routed as `routing` (it returns to the
+    /// pool on drop).
+    pub(crate) async fn session_for(&self, routing: Routing) -> Result<Session, Error> {
+        self.inner.sessions.acquire_for(routing).await
+    }
+
+    /// Sessions of the pool: (idle, checked out).
+    pub(crate) fn session_counts(&self) -> (usize, usize) {
+        (
+            self.inner.sessions.idle_count(),
+            self.inner.sessions.in_use_count(),
+        )
     }
 }

@@ -1,22 +1,44 @@
-//! Turns Spanner's stream of `PartialResultSet`s into rows, one at a time.
+//! Turns Spanner's stream of `PartialResultSet`s into rows, one at a time, resuming the
+//! stream after a transient failure.
 //!
-//! Only the values of one `PartialResultSet` are held at once, so scanning a large table
+//! Only the values of a few `PartialResultSet`s are held at once, so scanning a large table
 //! with `fetch` does not buffer the whole result.
+//!
+//! **Resumption.** Spanner marks points of a result stream with resume tokens. Values
+//! received after the last token are held back (up to [`MAX_UNCONFIRMED_BYTES`]) until the
+//! next token arrives; when the stream breaks with a transient error (`UNAVAILABLE`, or
+//! `INTERNAL` for a reset stream) the request is sent again with the last token and the
+//! held-back values are discarded, so no row is yielded twice or skipped. Before the first
+//! token the request is restarted from the beginning. When more than
+//! [`MAX_UNCONFIRMED_BYTES`] arrive without a token (the emulator never sends tokens), the
+//! values are released and the stream can no longer be resumed: a later failure is
+//! returned to the caller.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::Instant;
 
-use gcloud_gax::grpc::Streaming;
+use gcloud_gax::grpc::{Status, Streaming};
 use gcloud_googleapis::spanner::v1::{
-    result_set_stats::RowCount, PartialResultSet, ResultSet, ResultSetMetadata, ResultSetStats,
+    result_set_stats::RowCount, ExecuteSqlRequest, PartialResultSet, ResultSet, ResultSetMetadata,
+    ResultSetStats,
 };
+use gcloud_spanner::apiv1::spanner_client::Client as GrpcClient;
+use prost::Message as _;
 use prost_types::value::Kind;
 use sqlx_core::error::Error;
 
+use super::rpc::{self, Deadlines, Routing};
 use crate::client::codec::from_proto_type;
 use crate::error::{status_to_error, SpannerError};
 use crate::row::ResultColumns;
 use crate::{SpannerColumn, SpannerRow, SpannerTypeInfo};
+
+/// Values held back waiting for a resume token, at most (encoded size).
+pub(crate) const MAX_UNCONFIRMED_BYTES: usize = 16 * 1024 * 1024;
+
+/// How often one stream is resumed or restarted before its error is returned.
+const MAX_RESUMES: u32 = 10;
 
 /// Column descriptions from result metadata.
 pub(crate) fn columns_from_metadata(metadata: Option<&ResultSetMetadata>) -> Arc<ResultColumns> {
@@ -50,65 +72,19 @@ pub(crate) fn rows_affected(stats: Option<&ResultSetStats>) -> Option<u64> {
     }
 }
 
-/// A streaming result set.
-pub(crate) struct ResultStream {
-    stream: Streaming<PartialResultSet>,
+/// Assembles rows from `PartialResultSet`s fed in order (merging chunked values).
+#[derive(Default)]
+pub(crate) struct RowDecoder {
     columns: Option<Arc<ResultColumns>>,
     values: VecDeque<prost_types::Value>,
-    /// The last value in `values` continues in the next `PartialResultSet`.
+    /// The last value in `values` continues in the next `PartialResultSet` with values.
     chunked: bool,
-    finished: bool,
     stats: Option<ResultSetStats>,
 }
 
-impl ResultStream {
-    pub(crate) fn new(stream: Streaming<PartialResultSet>) -> Self {
-        ResultStream {
-            stream,
-            columns: None,
-            values: VecDeque::new(),
-            chunked: false,
-            finished: false,
-            stats: None,
-        }
-    }
-
-    /// Rows affected (DML only), known once the stream is exhausted.
-    pub(crate) fn rows_affected(&self) -> Option<u64> {
-        rows_affected(self.stats.as_ref())
-    }
-
-    /// The next complete row, or `None` at the end of the result.
-    pub(crate) async fn next_row(&mut self) -> Result<Option<SpannerRow>, Error> {
-        loop {
-            if let Some(columns) = &self.columns {
-                let width = columns.columns.len();
-                let complete = self.values.len() - usize::from(self.chunked);
-                if width > 0 && complete >= width {
-                    let values: Vec<_> = self.values.drain(..width).collect();
-                    return Ok(Some(SpannerRow::new(values, columns.clone())));
-                }
-            }
-            if self.finished {
-                if !self.values.is_empty() {
-                    return Err(SpannerError::Protocol(format!(
-                        "result stream ended with {} value(s) that do not form a row",
-                        self.values.len()
-                    ))
-                    .into());
-                }
-                return Ok(None);
-            }
-            self.receive().await?;
-        }
-    }
-
-    async fn receive(&mut self) -> Result<(), Error> {
-        let message = self.stream.message().await.map_err(status_to_error)?;
-        let Some(part) = message else {
-            self.finished = true;
-            return Ok(());
-        };
+impl RowDecoder {
+    /// Takes in one part of the stream.
+    pub(crate) fn feed(&mut self, part: PartialResultSet) -> Result<(), Error> {
         if let Some(metadata) = &part.metadata {
             if self.columns.is_none() {
                 self.columns = Some(columns_from_metadata(Some(metadata)));
@@ -116,6 +92,10 @@ impl ResultStream {
         }
         if part.stats.is_some() {
             self.stats = part.stats;
+        }
+        if part.values.is_empty() {
+            // No value to complete or to chunk: a pending chunked value stays pending.
+            return Ok(());
         }
         let mut incoming = part.values.into_iter();
         if self.chunked {
@@ -125,10 +105,232 @@ impl ResultStream {
         }
         self.values.extend(incoming);
         self.chunked = part.chunked_value;
-        if part.last {
-            self.finished = true;
+        Ok(())
+    }
+
+    /// The next complete row, if one is assembled.
+    pub(crate) fn take_row(&mut self) -> Option<SpannerRow> {
+        let columns = self.columns.as_ref()?;
+        let width = columns.columns.len();
+        let complete = self.values.len().saturating_sub(usize::from(self.chunked));
+        if width == 0 || complete < width {
+            return None;
+        }
+        let values: Vec<_> = self.values.drain(..width).collect();
+        Some(SpannerRow::new(values, columns.clone()))
+    }
+
+    /// Checks that the stream ended on a row boundary.
+    pub(crate) fn finish(&self) -> Result<(), Error> {
+        if self.chunked || !self.values.is_empty() {
+            return Err(SpannerError::Protocol(format!(
+                "result stream ended with {} value(s) that do not form a row",
+                self.values.len()
+            ))
+            .into());
         }
         Ok(())
+    }
+
+    /// The result's statistics (rows affected of DML), once received.
+    pub(crate) fn stats(&self) -> Option<&ResultSetStats> {
+        self.stats.as_ref()
+    }
+}
+
+/// Where the parts of a stream come from, and how the request is sent again. (The second
+/// variant exists only in unit tests.)
+#[cfg_attr(test, allow(clippy::large_enum_variant))]
+enum PartSource {
+    Grpc {
+        grpc: GrpcClient,
+        request: ExecuteSqlRequest,
+        routing: Routing,
+        stream: Option<Streaming<PartialResultSet>>,
+    },
+    #[cfg(test)]
+    Canned(Box<tests::CannedSource>),
+}
+
+impl PartSource {
+    async fn next(&mut self) -> Result<Option<PartialResultSet>, Status> {
+        match self {
+            PartSource::Grpc { stream, .. } => match stream {
+                Some(stream) => stream.message().await,
+                None => Err(Status::unavailable("the stream is being restarted")),
+            },
+            #[cfg(test)]
+            PartSource::Canned(source) => source.next(),
+        }
+    }
+
+    async fn restart(&mut self, resume_token: Vec<u8>) -> Result<(), Status> {
+        match self {
+            PartSource::Grpc {
+                grpc,
+                request,
+                routing,
+                stream,
+            } => {
+                *stream = None;
+                let mut again = request.clone();
+                again.resume_token = resume_token;
+                let response = grpc
+                    .execute_streaming_sql(
+                        again,
+                        routing.disable_route_to_leader(),
+                        rpc::transient_retry(),
+                    )
+                    .await?;
+                *stream = Some(response.into_inner());
+                Ok(())
+            }
+            #[cfg(test)]
+            PartSource::Canned(source) => source.restart(&resume_token),
+        }
+    }
+}
+
+/// A streaming result set that resumes itself after transient failures.
+pub(crate) struct ResultStream {
+    source: PartSource,
+    decoder: RowDecoder,
+    /// Parts received since the last resume token, not yet given to the decoder.
+    unconfirmed: VecDeque<PartialResultSet>,
+    unconfirmed_bytes: usize,
+    resume_token: Vec<u8>,
+    /// Every value given to the decoder is covered by `resume_token` (or none was given).
+    resumable: bool,
+    resumes: u32,
+    finished: bool,
+    deadlines: Deadlines,
+    deadline: Option<Instant>,
+}
+
+impl ResultStream {
+    /// Wraps a stream already opened for `request`.
+    pub(crate) fn new(
+        stream: Streaming<PartialResultSet>,
+        grpc: GrpcClient,
+        request: ExecuteSqlRequest,
+        routing: Routing,
+        deadlines: Deadlines,
+        deadline: Option<Instant>,
+    ) -> Self {
+        ResultStream::from_source(
+            PartSource::Grpc {
+                grpc,
+                request,
+                routing,
+                stream: Some(stream),
+            },
+            deadlines,
+            deadline,
+        )
+    }
+
+    fn from_source(source: PartSource, deadlines: Deadlines, deadline: Option<Instant>) -> Self {
+        ResultStream {
+            source,
+            decoder: RowDecoder::default(),
+            unconfirmed: VecDeque::new(),
+            unconfirmed_bytes: 0,
+            resume_token: Vec::new(),
+            resumable: true,
+            resumes: 0,
+            finished: false,
+            deadlines,
+            deadline,
+        }
+    }
+
+    /// Rows affected (DML only), known once the stream is exhausted.
+    pub(crate) fn rows_affected(&self) -> Option<u64> {
+        rows_affected(self.decoder.stats())
+    }
+
+    /// Receives the first part of the stream (where Spanner reports a failed statement),
+    /// unless a row is already available.
+    pub(crate) async fn prefetch(&mut self) -> Result<(), Error> {
+        if self.finished {
+            return Ok(());
+        }
+        self.receive().await
+    }
+
+    /// The next complete row, or `None` at the end of the result.
+    pub(crate) async fn next_row(&mut self) -> Result<Option<SpannerRow>, Error> {
+        loop {
+            if let Some(row) = self.decoder.take_row() {
+                return Ok(Some(row));
+            }
+            if self.finished {
+                self.decoder.finish()?;
+                return Ok(None);
+            }
+            self.receive().await?;
+        }
+    }
+
+    fn release_unconfirmed(&mut self) -> Result<(), Error> {
+        self.unconfirmed_bytes = 0;
+        while let Some(part) = self.unconfirmed.pop_front() {
+            self.decoder.feed(part)?;
+        }
+        Ok(())
+    }
+
+    async fn receive(&mut self) -> Result<(), Error> {
+        let wait = self.deadlines.next_wait(self.deadline);
+        let received = match tokio::time::timeout(wait, self.source.next()).await {
+            Ok(received) => received.map_err(rpc::normalize),
+            Err(_) => return Err(status_to_error(rpc::deadline_exceeded("the query", wait))),
+        };
+        match received {
+            Ok(Some(part)) => {
+                let last = part.last;
+                if !part.resume_token.is_empty() {
+                    self.resume_token = part.resume_token.clone();
+                    self.unconfirmed.push_back(part);
+                    self.release_unconfirmed()?;
+                    self.resumable = true;
+                } else if self.resumable {
+                    self.unconfirmed_bytes += part.encoded_len();
+                    self.unconfirmed.push_back(part);
+                    if self.unconfirmed_bytes > MAX_UNCONFIRMED_BYTES {
+                        self.release_unconfirmed()?;
+                        self.resumable = false;
+                    }
+                } else {
+                    self.decoder.feed(part)?;
+                }
+                if last {
+                    self.release_unconfirmed()?;
+                    self.finished = true;
+                }
+                Ok(())
+            }
+            Ok(None) => {
+                self.release_unconfirmed()?;
+                self.finished = true;
+                Ok(())
+            }
+            Err(status)
+                if rpc::is_resumable(&status) && self.resumable && self.resumes < MAX_RESUMES =>
+            {
+                self.resumes += 1;
+                tracing::debug!(%status, resumes = self.resumes, "resuming a Spanner result stream");
+                self.unconfirmed.clear();
+                self.unconfirmed_bytes = 0;
+                let wait = self.deadlines.next_wait(self.deadline);
+                let restart = self.source.restart(self.resume_token.clone());
+                match tokio::time::timeout(wait, restart).await {
+                    Ok(result) => result.map_err(|s| status_to_error(rpc::normalize(s))),
+                    Err(_) => Err(status_to_error(rpc::deadline_exceeded("the query", wait))),
+                }
+            }
+            Err(status) => Err(status_to_error(status)),
+        }
     }
 }
 
@@ -167,10 +369,21 @@ fn merge_chunks(
             Kind::ListValue(a)
         }
         (a, b) => {
+            let name = |k: &Option<Kind>| match k {
+                Some(Kind::StringValue(_)) => "string",
+                Some(Kind::ListValue(_)) => "list",
+                Some(Kind::NullValue(_)) => "null",
+                Some(Kind::BoolValue(_)) => "bool",
+                Some(Kind::NumberValue(_)) => "number",
+                Some(Kind::StructValue(_)) => "struct",
+                None => "empty",
+            };
             return Err(SpannerError::Protocol(format!(
-                "cannot merge chunked values {a:?} and {b:?}"
+                "cannot merge a chunked {} value with a {} value",
+                name(&a),
+                name(&b)
             ))
-            .into())
+            .into());
         }
     };
     Ok(prost_types::Value { kind: Some(kind) })
@@ -194,34 +407,4 @@ pub(crate) fn rows_of(result: ResultSet) -> (Vec<SpannerRow>, Option<u64>, Optio
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn s(v: &str) -> prost_types::Value {
-        prost_types::Value {
-            kind: Some(Kind::StringValue(v.into())),
-        }
-    }
-
-    fn list(values: Vec<prost_types::Value>) -> prost_types::Value {
-        prost_types::Value {
-            kind: Some(Kind::ListValue(prost_types::ListValue { values })),
-        }
-    }
-
-    #[test]
-    fn merges_strings_and_nested_lists() {
-        assert_eq!(merge_chunks(s("ab"), s("cd")).unwrap(), s("abcd"));
-        let merged = merge_chunks(list(vec![s("a"), s("b")]), list(vec![s("c"), s("d")])).unwrap();
-        assert_eq!(merged, list(vec![s("a"), s("bc"), s("d")]));
-        let bool_value = prost_types::Value {
-            kind: Some(Kind::BoolValue(true)),
-        };
-        let merged = merge_chunks(
-            list(vec![bool_value.clone()]),
-            list(vec![bool_value.clone()]),
-        );
-        assert_eq!(merged.unwrap(), list(vec![bool_value.clone(), bool_value]));
-        assert!(merge_chunks(s("a"), list(vec![])).is_err());
-    }
-}
+pub(crate) mod tests;

@@ -1,6 +1,8 @@
 //! Requests on a session: single-use reads, read-only and read-write transactions,
 //! partitioned DML. Sequence numbers, tags and priorities are set here.
 
+use std::time::Instant;
+
 use gcloud_gax::grpc::Status;
 use gcloud_googleapis::spanner::v1::{
     commit_request, execute_batch_dml_request, execute_sql_request::QueryMode,
@@ -13,7 +15,8 @@ use sqlx_core::error::Error;
 use time::OffsetDateTime;
 
 use super::codec::params;
-use super::session::{rpc_retry, Session};
+use super::rpc::{self, Routing};
+use super::session::{is_session_lost, Session};
 use super::stream::{rows_of, ResultStream};
 use super::SpannerClient;
 use crate::arguments::SpannerArgument;
@@ -102,6 +105,10 @@ fn read_write_options(options: &SpannerTransactionOptions) -> TransactionOptions
     }
 }
 
+/// How often work that wrote nothing is tried on a fresh session after Spanner reported
+/// its session gone.
+const SESSION_ATTEMPTS: u32 = 3;
+
 fn execute_request(
     session: &Session,
     selector: TransactionSelector,
@@ -124,19 +131,78 @@ fn execute_request(
     }
 }
 
-async fn stream(session: &mut Session, request: ExecuteSqlRequest) -> Result<ResultStream, Error> {
-    let result = session
-        .grpc()
-        .execute_streaming_sql(request, false, rpc_retry())
-        .await;
+/// Sends a streaming statement and waits for its first part (which is where Spanner
+/// reports a bad statement or a lost session).
+async fn open_stream(
+    session: &mut Session,
+    request: ExecuteSqlRequest,
+    routing: Routing,
+    deadline: Option<Instant>,
+) -> Result<ResultStream, Error> {
+    let deadlines = session.deadlines();
+    let wait = deadlines.next_wait(deadline);
+    let call = session.grpc().execute_streaming_sql(
+        request.clone(),
+        routing.disable_route_to_leader(),
+        rpc::transient_retry(),
+    );
+    let result = rpc::with_deadline(wait, "ExecuteStreamingSql", call).await;
     let response = session.check(result)?;
-    Ok(ResultStream::new(response.into_inner()))
+    let mut stream = ResultStream::new(
+        response.into_inner(),
+        session.grpc_clone(),
+        request,
+        routing,
+        deadlines,
+        deadline,
+    );
+    if let Err(error) = stream.prefetch().await {
+        if is_session_lost(&error) {
+            session.invalidate();
+        }
+        return Err(error);
+    }
+    Ok(stream)
+}
+
+/// The error of a read-write transaction whose session Spanner lost: nothing was
+/// committed, so it is reported as `ABORTED` and the transaction can be run again.
+fn lost_session_aborts(error: Error) -> Error {
+    if is_session_lost(&error) {
+        return status_to_error(Status::aborted(
+            "the transaction's session was lost (Session not found); nothing was committed: \
+             run the transaction again",
+        ));
+    }
+    error
+}
+
+/// `true` when a failed RPC may still have been carried out by the server (the
+/// connection broke or the deadline passed before the answer arrived).
+fn outcome_unknown(error: &Error) -> bool {
+    matches!(
+        crate::spanner_code(error),
+        Some(
+            crate::SpannerCode::Unavailable
+                | crate::SpannerCode::DeadlineExceeded
+                | crate::SpannerCode::Cancelled
+                | crate::SpannerCode::Unknown
+        )
+    )
 }
 
 /// A result stream that owns the session it reads from (single-use reads).
 pub(crate) struct SessionStream {
     pub(crate) stream: ResultStream,
     _session: Session,
+}
+
+fn single_use(bound: &TimestampBound) -> TransactionSelector {
+    TransactionSelector {
+        selector: Some(transaction_selector::Selector::SingleUse(
+            read_only_options(bound),
+        )),
+    }
 }
 
 impl SpannerClient {
@@ -147,25 +213,33 @@ impl SpannerClient {
         bound: &TimestampBound,
         options: &RequestOptions,
     ) -> Result<SessionStream, Error> {
-        let mut session = self.session().await?;
-        let selector = TransactionSelector {
-            selector: Some(transaction_selector::Selector::SingleUse(
-                read_only_options(bound),
-            )),
-        };
-        let request = execute_request(
+        let mut session = self.session_for(Routing::AnyReplica).await?;
+        let deadline = session.deadlines().statement_deadline(options.timeout);
+        let mut request = execute_request(
             &session,
-            selector,
+            single_use(bound),
             request,
             0,
             QueryMode::Normal,
             request_options(options, ""),
         );
-        let stream = stream(&mut session, request).await?;
-        Ok(SessionStream {
-            stream,
-            _session: session,
-        })
+        let mut attempt = 1;
+        loop {
+            match open_stream(&mut session, request.clone(), Routing::AnyReplica, deadline).await {
+                Ok(stream) => {
+                    return Ok(SessionStream {
+                        stream,
+                        _session: session,
+                    })
+                }
+                Err(error) if is_session_lost(&error) && attempt < SESSION_ATTEMPTS => {
+                    attempt += 1;
+                    session = self.session_for(Routing::AnyReplica).await?;
+                    request.session = session.name().to_string();
+                }
+                Err(error) => return Err(error),
+            }
+        }
     }
 
     /// Validates a statement and returns its result columns without running it.
@@ -173,21 +247,75 @@ impl SpannerClient {
         &self,
         request: SqlRequest,
     ) -> Result<std::sync::Arc<crate::row::ResultColumns>, Error> {
-        let mut session = self.session().await?;
-        let selector = TransactionSelector {
-            selector: Some(transaction_selector::Selector::SingleUse(
-                read_only_options(&TimestampBound::Strong),
-            )),
-        };
-        let request = execute_request(&session, selector, request, 0, QueryMode::Plan, None);
-        let result = session
-            .grpc()
-            .execute_sql(request, false, rpc_retry())
-            .await;
-        let result = session.check(result)?.into_inner();
-        Ok(super::stream::columns_from_metadata(
-            result.metadata.as_ref(),
-        ))
+        let mut session = self.session_for(Routing::AnyReplica).await?;
+        let mut request = execute_request(
+            &session,
+            single_use(&TimestampBound::Strong),
+            request,
+            0,
+            QueryMode::Plan,
+            None,
+        );
+        let mut attempt = 1;
+        loop {
+            let limit = session
+                .deadlines()
+                .next_wait(None)
+                .min(session.deadlines().rpc);
+            let call = session.grpc().execute_sql(
+                request.clone(),
+                Routing::AnyReplica.disable_route_to_leader(),
+                rpc::transient_retry(),
+            );
+            let result = rpc::with_deadline(limit, "ExecuteSql (PLAN)", call).await;
+            match session.check(result) {
+                Ok(response) => {
+                    return Ok(super::stream::columns_from_metadata(
+                        response.into_inner().metadata.as_ref(),
+                    ))
+                }
+                Err(error) if is_session_lost(&error) && attempt < SESSION_ATTEMPTS => {
+                    attempt += 1;
+                    session = self.session_for(Routing::AnyReplica).await?;
+                    request.session = session.name().to_string();
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// Begins a transaction with `options` on a session, on a fresh session when Spanner
+    /// lost the first one (nothing was written yet).
+    async fn begin_on_session(
+        &self,
+        options: TransactionOptions,
+        request_options: Option<ProtoRequestOptions>,
+        routing: Routing,
+    ) -> Result<(Session, gcloud_googleapis::spanner::v1::Transaction), Error> {
+        let mut attempt = 1;
+        loop {
+            let mut session = self.session_for(routing).await?;
+            let begin = BeginTransactionRequest {
+                session: session.name().to_string(),
+                options: Some(options.clone()),
+                request_options: request_options.clone(),
+                mutation_key: None,
+            };
+            let limit = session.deadlines().rpc;
+            let call = session.grpc().begin_transaction(
+                begin,
+                routing.disable_route_to_leader(),
+                rpc::transient_retry(),
+            );
+            let result = rpc::with_deadline(limit, "BeginTransaction", call).await;
+            match session.check(result) {
+                Ok(response) => return Ok((session, response.into_inner())),
+                Err(error) if is_session_lost(&error) && attempt < SESSION_ATTEMPTS => {
+                    attempt += 1;
+                }
+                Err(error) => return Err(error),
+            }
+        }
     }
 
     /// Runs a partitioned DML statement; returns the lower bound of rows affected.
@@ -196,26 +324,19 @@ impl SpannerClient {
         request: SqlRequest,
         options: &RequestOptions,
     ) -> Result<u64, Error> {
-        let mut session = self.session().await?;
-        let begin = BeginTransactionRequest {
-            session: session.name().to_string(),
-            options: Some(TransactionOptions {
-                mode: Some(transaction_options::Mode::PartitionedDml(
-                    transaction_options::PartitionedDml {},
-                )),
-                ..TransactionOptions::default()
-            }),
-            request_options: request_options(options, ""),
-            mutation_key: None,
+        let partitioned = TransactionOptions {
+            mode: Some(transaction_options::Mode::PartitionedDml(
+                transaction_options::PartitionedDml {},
+            )),
+            ..TransactionOptions::default()
         };
-        let result = session
-            .grpc()
-            .begin_transaction(begin, false, rpc_retry())
-            .await;
-        let tx = session.check(result)?.into_inner();
+        let (mut session, tx) = self
+            .begin_on_session(partitioned, request_options(options, ""), Routing::Leader)
+            .await?;
         let selector = TransactionSelector {
             selector: Some(transaction_selector::Selector::Id(tx.id)),
         };
+        let deadline = session.deadlines().statement_deadline(options.timeout);
         let request = execute_request(
             &session,
             selector,
@@ -224,7 +345,7 @@ impl SpannerClient {
             QueryMode::Normal,
             request_options(options, ""),
         );
-        let mut rows = stream(&mut session, request).await?;
+        let mut rows = open_stream(&mut session, request, Routing::Leader, deadline).await?;
         while rows.next_row().await?.is_some() {}
         Ok(rows.rows_affected().unwrap_or(0))
     }
@@ -240,18 +361,9 @@ impl SpannerClient {
             )
             .into());
         }
-        let mut session = self.session().await?;
-        let begin = BeginTransactionRequest {
-            session: session.name().to_string(),
-            options: Some(read_only_options(bound)),
-            request_options: None,
-            mutation_key: None,
-        };
-        let result = session
-            .grpc()
-            .begin_transaction(begin, false, rpc_retry())
-            .await;
-        let tx = session.check(result)?.into_inner();
+        let (session, tx) = self
+            .begin_on_session(read_only_options(bound), None, Routing::AnyReplica)
+            .await?;
         let read_timestamp = tx.read_timestamp.and_then(|t| {
             OffsetDateTime::from_unix_timestamp_nanos(
                 i128::from(t.seconds) * 1_000_000_000 + i128::from(t.nanos),
@@ -268,7 +380,8 @@ impl SpannerClient {
     /// Runs one DML statement in its own read-write transaction and commits it: the
     /// transaction is begun inline by the statement (`TransactionSelector::Begin`), so this
     /// costs two round trips. Returns the statement's rows (`THEN RETURN`), rows affected
-    /// and the commit. `ABORTED` is returned as is: nothing was committed.
+    /// and the commit. `ABORTED` (also reported when Spanner lost the session) is returned
+    /// as is: nothing was committed.
     pub(crate) async fn execute_autocommit(
         &self,
         request: SqlRequest,
@@ -276,13 +389,14 @@ impl SpannerClient {
         transaction_tag: Option<&str>,
         transaction_options: &SpannerTransactionOptions,
     ) -> Result<(Vec<SpannerRow>, Option<u64>, CommitInfo), Error> {
-        let mut session = self.session().await?;
+        let mut session = self.session_for(Routing::Leader).await?;
         let tag = transaction_tag.unwrap_or_default();
         let selector = TransactionSelector {
             selector: Some(transaction_selector::Selector::Begin(read_write_options(
                 transaction_options,
             ))),
         };
+        let deadline = session.deadlines().statement_deadline(options.timeout);
         let request = execute_request(
             &session,
             selector,
@@ -291,14 +405,29 @@ impl SpannerClient {
             QueryMode::Normal,
             request_options(options, tag),
         );
-        let result = session
+        // From here until commit or rollback a transaction may be open on the session: if
+        // this future is dropped, the session is not reused with it.
+        session.enter_transaction(None);
+        let limit = session.deadlines().next_wait(deadline);
+        let call = session
             .grpc()
-            .execute_sql(request, false, rpc_retry())
-            .await;
-        let (rows, affected, transaction_id) = rows_of(session.check(result)?.into_inner());
+            .execute_sql(request, false, rpc::transient_retry());
+        let result = rpc::with_deadline(limit, "ExecuteSql", call).await;
+        let response = match session.check(result) {
+            Ok(response) => response,
+            Err(error) => {
+                if !outcome_unknown(&error) {
+                    // Spanner answered: a failed first statement leaves no transaction.
+                    session.leave_transaction();
+                }
+                return Err(lost_session_aborts(error));
+            }
+        };
+        let (rows, affected, transaction_id) = rows_of(response.into_inner());
         let transaction_id = transaction_id.ok_or_else(|| {
             SpannerError::Protocol("Spanner did not return the inline-begun transaction".into())
         })?;
+        session.enter_transaction(Some(transaction_id.clone()));
         let tx = ReadWriteTransaction {
             session,
             id: transaction_id,
@@ -317,19 +446,15 @@ impl SpannerClient {
         transaction_tag: Option<String>,
         transaction_options: &SpannerTransactionOptions,
     ) -> Result<ReadWriteTransaction, Error> {
-        let mut session = self.session().await?;
         let tag = transaction_tag.unwrap_or_default();
-        let begin = BeginTransactionRequest {
-            session: session.name().to_string(),
-            options: Some(read_write_options(transaction_options)),
-            request_options: request_options(&RequestOptions::default(), &tag),
-            mutation_key: None,
-        };
-        let result = session
-            .grpc()
-            .begin_transaction(begin, false, rpc_retry())
-            .await;
-        let tx = session.check(result)?.into_inner();
+        let (mut session, tx) = self
+            .begin_on_session(
+                read_write_options(transaction_options),
+                request_options(&RequestOptions::default(), &tag),
+                Routing::Leader,
+            )
+            .await?;
+        session.enter_transaction(Some(tx.id.clone()));
         Ok(ReadWriteTransaction {
             session,
             id: tx.id,
@@ -362,6 +487,7 @@ impl ReadOnlyTransaction {
         let selector = TransactionSelector {
             selector: Some(transaction_selector::Selector::Id(self.id.clone())),
         };
+        let deadline = self.session.deadlines().statement_deadline(options.timeout);
         let request = execute_request(
             &self.session,
             selector,
@@ -370,7 +496,7 @@ impl ReadOnlyTransaction {
             QueryMode::Normal,
             request_options(options, ""),
         );
-        stream(&mut self.session, request).await
+        open_stream(&mut self.session, request, Routing::AnyReplica, deadline).await
     }
 }
 
@@ -400,7 +526,9 @@ fn commit_request(
     }
 }
 
-/// An open read-write transaction, holding its session until commit or rollback.
+/// An open read-write transaction, holding its session until commit or rollback. Dropped
+/// without either, its session rolls it back (in the background) before the session is
+/// reused.
 pub(crate) struct ReadWriteTransaction {
     session: Session,
     id: Vec<u8>,
@@ -429,6 +557,7 @@ impl ReadWriteTransaction {
         options: &RequestOptions,
     ) -> Result<ResultStream, Error> {
         let seqno = self.next_seqno();
+        let deadline = self.session.deadlines().statement_deadline(options.timeout);
         let request = execute_request(
             &self.session,
             self.selector(),
@@ -437,7 +566,9 @@ impl ReadWriteTransaction {
             QueryMode::Normal,
             request_options(options, &self.tag),
         );
-        stream(&mut self.session, request).await
+        open_stream(&mut self.session, request, Routing::Leader, deadline)
+            .await
+            .map_err(lost_session_aborts)
     }
 
     /// Runs DML statements in one round trip. Stops at the first failing statement: its
@@ -467,15 +598,17 @@ impl ReadWriteTransaction {
             request_options: request_options(options, &self.tag),
             last_statements: false,
         };
-        let result = self
+        let deadlines = self.session.deadlines();
+        let limit = deadlines.next_wait(deadlines.statement_deadline(options.timeout));
+        let call = self
             .session
             .grpc()
-            .execute_batch_dml(request, false, rpc_retry())
-            .await;
+            .execute_batch_dml(request, false, rpc::transient_retry());
+        let result = rpc::with_deadline(limit, "ExecuteBatchDml", call).await;
         let response = self
             .session
             .check(result)
-            .map_err(|error| (error, Vec::new()))?
+            .map_err(|error| (lost_session_aborts(error), Vec::new()))?
             .into_inner();
         let counts: Vec<u64> = response
             .result_sets
@@ -496,7 +629,9 @@ impl ReadWriteTransaction {
         self.mutations.extend(mutations);
     }
 
-    /// Commits. On error (including `ABORTED`) nothing was applied.
+    /// Commits. On `ABORTED` (or a lost session, reported as `ABORTED`) nothing was
+    /// applied; on `UNAVAILABLE` / `DEADLINE_EXCEEDED` the outcome is unknown and the
+    /// error says so.
     pub(crate) async fn commit(mut self) -> Result<CommitInfo, Error> {
         let request = commit_request(
             self.session.name(),
@@ -505,12 +640,36 @@ impl ReadWriteTransaction {
             &self.tag,
             &self.options,
         );
-        let result = self
+        let limit = self.session.deadlines().rpc;
+        let call = self
             .session
             .grpc()
-            .commit(request, false, rpc_retry())
-            .await;
-        let response = self.session.check(result)?.into_inner();
+            .commit(request, false, rpc::transient_retry());
+        let result = rpc::with_deadline(limit, "Commit", call).await;
+        let response = match self.session.check(result) {
+            Ok(response) => response.into_inner(),
+            Err(error) if outcome_unknown(&error) => {
+                // The session keeps the transaction marked: dropping it rolls back or
+                // deletes the session, which is harmless if the commit went through.
+                let code = crate::spanner_code(&error).unwrap_or(crate::SpannerCode::Unknown);
+                let message = error
+                    .as_database_error()
+                    .map(|e| e.message().to_string())
+                    .unwrap_or_else(|| error.to_string());
+                return Err(status_to_error(Status::new(
+                    grpc_code(code),
+                    format!(
+                        "{message}; the commit's outcome is unknown: it may or may not have \
+                         been applied"
+                    ),
+                )));
+            }
+            Err(error) => {
+                self.session.leave_transaction();
+                return Err(lost_session_aborts(error));
+            }
+        };
+        self.session.leave_transaction();
         let timestamp = response.commit_timestamp.and_then(|t| {
             OffsetDateTime::from_unix_timestamp_nanos(
                 i128::from(t.seconds) * 1_000_000_000 + i128::from(t.nanos),
@@ -540,7 +699,7 @@ impl ReadWriteTransaction {
         let result = self
             .session
             .grpc()
-            .rollback(request, false, rpc_retry())
+            .rollback(request, false, rpc::transient_retry())
             .await;
         self.session.check(result)?;
         meanwhile.await;
@@ -553,9 +712,10 @@ impl ReadWriteTransaction {
         let result = self
             .session
             .grpc()
-            .begin_transaction(begin, false, rpc_retry())
+            .begin_transaction(begin, false, rpc::transient_retry())
             .await;
         self.id = self.session.check(result)?.into_inner().id;
+        self.session.enter_transaction(Some(self.id.clone()));
         let probe = SqlRequest {
             sql: probe.to_string(),
             arguments: Vec::new(),
@@ -585,13 +745,35 @@ impl ReadWriteTransaction {
             session: self.session.name().to_string(),
             transaction_id: self.id.clone(),
         };
-        let result = self
+        let limit = self.session.deadlines().rpc;
+        let call = self
             .session
             .grpc()
-            .rollback(request, false, rpc_retry())
-            .await;
-        self.session.check(result)?;
-        Ok(())
+            .rollback(request, false, rpc::transient_retry());
+        let result = rpc::with_deadline(limit, "Rollback", call).await;
+        match self.session.check(result) {
+            Ok(_) => {
+                self.session.leave_transaction();
+                Ok(())
+            }
+            Err(error) if outcome_unknown(&error) => Err(error),
+            Err(error) => {
+                // Spanner answered: the transaction is over either way.
+                self.session.leave_transaction();
+                Err(error)
+            }
+        }
+    }
+}
+
+fn grpc_code(code: crate::SpannerCode) -> gcloud_gax::grpc::Code {
+    use crate::SpannerCode as S;
+    use gcloud_gax::grpc::Code as C;
+    match code {
+        S::Unavailable => C::Unavailable,
+        S::DeadlineExceeded => C::DeadlineExceeded,
+        S::Cancelled => C::Cancelled,
+        _ => C::Unknown,
     }
 }
 

@@ -129,6 +129,7 @@ impl SpannerConnection {
     /// conn.set_next_request_options(RequestOptions {
     ///     tag: Some("app=billing,action=report".into()),
     ///     priority: Some(Priority::Low),
+    ///     ..RequestOptions::default()
     /// });
     /// sqlx::query("SELECT 1").execute(&mut *conn).await?;
     /// # Ok(()) }
@@ -242,6 +243,17 @@ impl SpannerConnection {
         // leaves the next `begin` read-write.
         self.next_begin = BeginMode::ReadOnly(bound);
         Transaction::begin(self, None).await
+    }
+
+    /// Begins a read-only transaction at `bound` on a pooled connection and keeps the
+    /// connection in the transaction (like `pool.begin()` does for read-write transactions),
+    /// so the transaction is `'static`. See [`begin_read_only`](Self::begin_read_only).
+    pub async fn begin_read_only_pooled(
+        mut conn: sqlx_core::pool::PoolConnection<Spanner>,
+        bound: TimestampBound,
+    ) -> Result<Transaction<'static, Spanner>, Error> {
+        conn.next_begin = BeginMode::ReadOnly(bound);
+        Transaction::begin(conn, None).await
     }
 
     /// Applies mutations. Inside a read-write transaction they are buffered and applied at

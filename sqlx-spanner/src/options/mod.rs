@@ -14,6 +14,10 @@ use crate::client::{ClientSettings, SpannerClient};
 use crate::transaction_options::{IsolationLevel, SpannerTransactionOptions};
 use crate::SpannerConnection;
 
+/// The longest wait for the next message of a result stream when no statement deadline is
+/// nearer.
+const STREAM_IDLE_TIMEOUT: Duration = Duration::from_secs(600);
+
 /// The environment variable naming an emulator (`host:port`), as in Google's clients.
 pub const EMULATOR_HOST_ENV: &str = "SPANNER_EMULATOR_HOST";
 
@@ -61,6 +65,12 @@ pub struct SpannerConnectOptions {
     pub(crate) max_sessions: usize,
     pub(crate) channels: usize,
     pub(crate) connect_timeout: Duration,
+    pub(crate) rpc_timeout: Duration,
+    pub(crate) statement_timeout: Option<Duration>,
+    pub(crate) keepalive_interval: Option<Duration>,
+    pub(crate) keepalive_timeout: Duration,
+    pub(crate) session_maintenance_interval: Duration,
+    pub(crate) ddl_timeout: Option<Duration>,
     pub(crate) log_settings: LogSettings,
     /// Defaults of every read-write transaction of the connections.
     pub(crate) transaction_options: SpannerTransactionOptions,
@@ -69,6 +79,16 @@ pub struct SpannerConnectOptions {
 }
 
 /// The clients shared by every connection made from one options value.
+/// Sessions of a session pool at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPoolStatus {
+    /// Sessions waiting in the pool.
+    pub idle: usize,
+    /// Sessions checked out by statements and transactions (or still ending a transaction
+    /// that was dropped).
+    pub in_use: usize,
+}
+
 #[derive(Default)]
 struct SharedClients {
     data: OnceCell<SpannerClient>,
@@ -109,6 +129,12 @@ impl SpannerConnectOptions {
             max_sessions: 100,
             channels: 4,
             connect_timeout: Duration::from_secs(30),
+            rpc_timeout: Duration::from_secs(60),
+            statement_timeout: None,
+            keepalive_interval: Some(Duration::from_secs(30)),
+            keepalive_timeout: Duration::from_secs(20),
+            session_maintenance_interval: Duration::from_secs(60),
+            ddl_timeout: None,
             log_settings: LogSettings::default(),
             transaction_options: SpannerTransactionOptions::default(),
             retry_aborts_internally: false,
@@ -196,7 +222,7 @@ impl SpannerConnectOptions {
     }
 
     /// The longest Spanner may delay commits to batch them (0-500 ms). URL option
-    /// `max_commit_delay` (milliseconds).
+    /// `max_commit_delay` (a duration, e.g. `50ms`).
     pub fn max_commit_delay(mut self, delay: Duration) -> Self {
         self.transaction_options.max_commit_delay = Some(delay);
         self
@@ -238,6 +264,54 @@ impl SpannerConnectOptions {
     /// The transaction defaults.
     pub fn get_transaction_options(&self) -> &SpannerTransactionOptions {
         &self.transaction_options
+    }
+
+    /// Deadline of every RPC other than a statement: creating sessions, begin, commit,
+    /// rollback (default 60 s). When it passes the call fails with `DEADLINE_EXCEEDED`; a
+    /// commit that fails this way says that its outcome is unknown.
+    pub fn rpc_timeout(mut self, timeout: Duration) -> Self {
+        self.rpc_timeout = timeout;
+        self.changed()
+    }
+
+    /// Deadline of every statement (query, DML, batch DML), from sending it to its last row
+    /// (default: none). [`RequestOptions::timeout`](crate::RequestOptions::timeout)
+    /// overrides it for one statement. Without it a statement still fails when no message
+    /// of its result arrives for 10 minutes, or when keep-alive finds the connection dead.
+    pub fn statement_timeout(mut self, timeout: Duration) -> Self {
+        self.statement_timeout = Some(timeout);
+        self.changed()
+    }
+
+    /// Interval of HTTP/2 keep-alive pings on every channel (default 30 s; `None` turns
+    /// them off). A connection whose ping is not answered within
+    /// [`keepalive_timeout`](Self::keepalive_timeout) is closed and every call on it fails
+    /// with `UNAVAILABLE`: a stopped server or a dead network path is detected even while
+    /// a call waits.
+    pub fn keepalive_interval(mut self, interval: Option<Duration>) -> Self {
+        self.keepalive_interval = interval;
+        self.changed()
+    }
+
+    /// How long a keep-alive ping may go unanswered (default 20 s).
+    pub fn keepalive_timeout(mut self, timeout: Duration) -> Self {
+        self.keepalive_timeout = timeout;
+        self.changed()
+    }
+
+    /// How often the session pool is maintained in the background (default 60 s): sessions
+    /// about to expire are deleted, idle ones kept alive, `min_sessions` restored.
+    pub fn session_maintenance_interval(mut self, interval: Duration) -> Self {
+        self.session_maintenance_interval = interval.max(Duration::from_millis(10));
+        self.changed()
+    }
+
+    /// How long `execute_ddl` (and DDL through `execute`/migrations) waits for a schema
+    /// change (default: until it is done, however long). When it passes, the error names
+    /// the operation, which keeps running in Spanner.
+    pub fn ddl_timeout(mut self, timeout: Duration) -> Self {
+        self.ddl_timeout = Some(timeout);
+        self.changed()
     }
 
     /// The project id.
@@ -282,6 +356,16 @@ impl SpannerConnectOptions {
             max_sessions: self.max_sessions.min(self.channels * 100),
             channels: self.channels,
             connect_timeout: self.connect_timeout,
+            rpc_timeout: self.rpc_timeout,
+            statement_timeout: self.statement_timeout,
+            stream_idle_timeout: self
+                .statement_timeout
+                .unwrap_or(STREAM_IDLE_TIMEOUT)
+                .min(STREAM_IDLE_TIMEOUT),
+            keepalive_interval: self.keepalive_interval,
+            keepalive_timeout: self.keepalive_timeout,
+            session_maintenance_interval: self.session_maintenance_interval,
+            ddl_timeout: self.ddl_timeout,
         }
     }
 
@@ -297,6 +381,15 @@ impl SpannerConnectOptions {
 
     /// The shared data client (created on first use, creating the database first when
     /// `create_if_missing` is set).
+    /// The state of the session pool shared by the connections made from these options
+    /// (`None` before the first connection).
+    pub fn session_pool_status(&self) -> Option<SessionPoolStatus> {
+        self.shared.data.get().map(|client| {
+            let (idle, in_use) = client.session_counts();
+            SessionPoolStatus { idle, in_use }
+        })
+    }
+
     pub(crate) async fn data_client(&self) -> Result<SpannerClient, Error> {
         self.shared
             .data

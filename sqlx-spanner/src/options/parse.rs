@@ -6,10 +6,12 @@
 //!   emulator.
 //!
 //! Query options: `emulator_host`, `create_if_missing`, `credentials`, `endpoint`,
-//! `min_sessions`, `max_sessions`, `channels`, `connect_timeout` (seconds); transaction
-//! defaults `isolation_level` (`serializable`, `repeatable_read`), `max_commit_delay`
-//! (milliseconds), `return_commit_stats`, `exclude_txn_from_change_streams`,
-//! `retry_aborts_internally`.
+//! `min_sessions`, `max_sessions`, `channels`, and durations (`30s`, `500ms`, `2m`, or a
+//! bare number of seconds): `connect_timeout`, `rpc_timeout`, `statement_timeout`,
+//! `keepalive_interval` (`0` turns keep-alive off), `keepalive_timeout`,
+//! `session_maintenance_interval`, `ddl_timeout`; transaction defaults `isolation_level`
+//! (`serializable`, `repeatable_read`), `max_commit_delay` (a duration, e.g. `50ms`),
+//! `return_commit_stats`, `exclude_txn_from_change_streams`, `retry_aborts_internally`.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -39,6 +41,29 @@ fn parse_number(key: &str, value: &str) -> Result<usize, Error> {
     value
         .parse()
         .map_err(|_| config_error(format!("{key}: expected a number, got {value:?}")))
+}
+
+/// A duration: `250ms`, `30s`, `5m`, `1h`, or a bare number of seconds.
+pub(super) fn parse_duration(key: &str, value: &str) -> Result<Duration, Error> {
+    let value = value.trim();
+    let split = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let number: u64 = number.parse().map_err(|_| {
+        config_error(format!(
+            "{key}: expected a duration such as 30s or 500ms, got {value:?}"
+        ))
+    })?;
+    match unit {
+        "" | "s" => Ok(Duration::from_secs(number)),
+        "ms" => Ok(Duration::from_millis(number)),
+        "m" => Ok(Duration::from_secs(number.saturating_mul(60))),
+        "h" => Ok(Duration::from_secs(number.saturating_mul(3600))),
+        other => Err(config_error(format!(
+            "{key}: unknown duration unit {other:?} (use ms, s, m or h)"
+        ))),
+    }
 }
 
 pub(super) fn from_url(url: &Url) -> Result<SpannerConnectOptions, Error> {
@@ -92,9 +117,18 @@ pub(super) fn from_url(url: &Url) -> Result<SpannerConnectOptions, Error> {
             "min_sessions" => options.min_sessions(parse_number(&key, &value)?),
             "max_sessions" => options.max_sessions(parse_number(&key, &value)?),
             "channels" => options.channels(parse_number(&key, &value)?),
-            "connect_timeout" => {
-                options.connect_timeout(Duration::from_secs(parse_number(&key, &value)? as u64))
+            "connect_timeout" => options.connect_timeout(parse_duration(&key, &value)?),
+            "rpc_timeout" => options.rpc_timeout(parse_duration(&key, &value)?),
+            "statement_timeout" => options.statement_timeout(parse_duration(&key, &value)?),
+            "keepalive_interval" => {
+                let interval = parse_duration(&key, &value)?;
+                options.keepalive_interval((!interval.is_zero()).then_some(interval))
             }
+            "keepalive_timeout" => options.keepalive_timeout(parse_duration(&key, &value)?),
+            "session_maintenance_interval" => {
+                options.session_maintenance_interval(parse_duration(&key, &value)?)
+            }
+            "ddl_timeout" => options.ddl_timeout(parse_duration(&key, &value)?),
             "isolation_level" => {
                 options.isolation_level(IsolationLevel::parse(&value).ok_or_else(|| {
                     config_error(format!(
@@ -102,9 +136,7 @@ pub(super) fn from_url(url: &Url) -> Result<SpannerConnectOptions, Error> {
                     ))
                 })?)
             }
-            "max_commit_delay" => {
-                options.max_commit_delay(Duration::from_millis(parse_number(&key, &value)? as u64))
-            }
+            "max_commit_delay" => options.max_commit_delay(parse_duration(&key, &value)?),
             "return_commit_stats" => options.return_commit_stats(parse_bool(&key, &value)?),
             "exclude_txn_from_change_streams" => {
                 options.exclude_txn_from_change_streams(parse_bool(&key, &value)?)
@@ -136,7 +168,7 @@ pub(super) fn to_url(options: &SpannerConnectOptions) -> Url {
         ));
     }
     if let Some(delay) = tx.max_commit_delay {
-        query.push(format!("max_commit_delay={}", delay.as_millis()));
+        query.push(format!("max_commit_delay={}ms", delay.as_millis()));
     }
     if tx.return_commit_stats {
         query.push("return_commit_stats=true".to_string());
@@ -197,7 +229,7 @@ mod tests {
     fn parses_transaction_options() {
         let o = SpannerConnectOptions::from_str(
             "spanner://projects/p/instances/i/databases/d?isolation_level=repeatable_read\
-             &max_commit_delay=50&return_commit_stats=true&exclude_txn_from_change_streams=1\
+             &max_commit_delay=50ms&return_commit_stats=true&exclude_txn_from_change_streams=1\
              &retry_aborts_internally=true",
         )
         .unwrap();

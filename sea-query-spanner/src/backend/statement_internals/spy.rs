@@ -20,40 +20,42 @@ use sea_query::{
     TableRefBuilder, TableRenameStatement, Value, Values, WithClause, Write,
 };
 
-use super::SpannerQueryBuilder;
+use crate::backend::SpannerQueryBuilder;
 
 /// Marker the spy writes for every parameter.
-pub(super) const PARAM_MARK: &str = "\u{1}";
+pub(in crate::backend) const PARAM_MARK: &str = "\u{1}";
 
 /// What a [`Spy`] saw while walking a statement.
 #[derive(Debug, Default)]
-pub(super) struct SpyLog {
-    pub(super) values: Vec<Value>,
-    pub(super) exprs: Vec<Expr>,
+pub(in crate::backend) struct SpyLog {
+    pub(in crate::backend) values: Vec<Value>,
+    pub(in crate::backend) exprs: Vec<Expr>,
     /// Identifiers seen after the statement's table (the INSERT column list).
-    pub(super) columns: Vec<DynIden>,
-    pub(super) table_seen: bool,
-    pub(super) on_conflict_target: Option<OnConflictTarget>,
-    pub(super) on_conflict_action: Option<OnConflictAction>,
-    pub(super) on_conflict_conditions: usize,
+    pub(in crate::backend) columns: Vec<DynIden>,
+    pub(in crate::backend) table_seen: bool,
+    pub(in crate::backend) on_conflict_target: Option<OnConflictTarget>,
+    pub(in crate::backend) on_conflict_action: Option<OnConflictAction>,
+    pub(in crate::backend) on_conflict_conditions: usize,
     /// Whether the first `WHERE` condition was empty.
-    pub(super) where_empty: Option<bool>,
+    pub(in crate::backend) where_empty: Option<bool>,
     /// Table-level CHECK constraints, rendered for Spanner.
-    pub(super) checks: Vec<String>,
-    pub(super) partitioned: bool,
-    pub(super) lock_type: Option<LockType>,
-    pub(super) field_order: Option<Values>,
+    pub(in crate::backend) checks: Vec<String>,
+    pub(in crate::backend) partitioned: bool,
+    pub(in crate::backend) lock_type: Option<LockType>,
+    pub(in crate::backend) field_order: Option<Values>,
+    /// The tables of `DROP TABLE` / `TRUNCATE TABLE`.
+    pub(in crate::backend) table_refs: Vec<TableRef>,
 }
 
 /// A builder that records instead of rendering (see the module docs).
 #[derive(Debug, Default)]
-pub(super) struct Spy {
+pub(in crate::backend) struct Spy {
     log: RefCell<SpyLog>,
 }
 
 impl Spy {
     /// Runs `walk` with a fresh spy and returns what it wrote and what it saw.
-    pub(super) fn run(walk: impl FnOnce(&Spy, &mut String)) -> (String, SpyLog) {
+    pub(in crate::backend) fn run(walk: impl FnOnce(&Spy, &mut String)) -> (String, SpyLog) {
         let spy = Spy::default();
         let mut text = String::new();
         walk(&spy, &mut text);
@@ -189,7 +191,9 @@ impl ForeignKeyBuilder for Spy {
 }
 
 impl TableBuilder for Spy {
-    fn prepare_table_ref_table_stmt(&self, _t: &TableRef, _s: &mut impl SqlWriter) {}
+    fn prepare_table_ref_table_stmt(&self, table: &TableRef, _s: &mut impl SqlWriter) {
+        self.log.borrow_mut().table_refs.push(table.clone());
+    }
 
     fn prepare_column_def(&self, _c: &ColumnDef, _s: &mut impl SqlWriter) {}
 
@@ -229,15 +233,15 @@ impl TableBuilder for Spy {
 
 /// A piece of captured SQL.
 #[derive(Debug, Clone)]
-pub(super) enum Segment {
+pub(in crate::backend) enum Segment {
     Text(String),
     Param(Value),
 }
 
 /// An [`SqlWriter`] that keeps every `write_str` call and every parameter as a segment.
 #[derive(Debug, Default)]
-pub(super) struct Capture {
-    pub(super) segments: Vec<Segment>,
+pub(in crate::backend) struct Capture {
+    pub(in crate::backend) segments: Vec<Segment>,
 }
 
 impl Write for Capture {
@@ -270,7 +274,7 @@ impl SqlWriter for Capture {
 }
 
 /// Replays captured segments into `sql`, pushing parameters through `builder`.
-pub(super) fn replay(
+pub(in crate::backend) fn replay(
     segments: impl IntoIterator<Item = Segment>,
     builder: &SpannerQueryBuilder,
     sql: &mut impl SqlWriter,

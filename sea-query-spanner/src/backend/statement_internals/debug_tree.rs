@@ -12,11 +12,11 @@ use sea_query::{
     Keyword, SchemaName, StringLen, TableName, TableRef, UnOper, Value,
 };
 
-use super::{quoted, SpannerSqlError};
+use crate::backend::{quoted, SpannerSqlError};
 
 /// A node of a parsed `Debug` rendering.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Node {
+pub(in crate::backend) enum Node {
     /// `Name { field: value, .. }` (also maps printed as `Name {"k": v}`).
     Struct(String, Vec<(String, Node)>),
     /// `Name(a, b)`; the name is empty for a plain tuple `(a, b)`.
@@ -33,7 +33,7 @@ pub(super) enum Node {
 
 impl Node {
     /// The variant name of an enum-like node.
-    pub(super) fn name(&self) -> &str {
+    pub(in crate::backend) fn name(&self) -> &str {
         match self {
             Node::Struct(n, _) | Node::Tuple(n, _) | Node::Atom(n) => n,
             _ => "",
@@ -41,7 +41,7 @@ impl Node {
     }
 
     /// Field `name` of a struct node.
-    pub(super) fn field(&self, name: &str) -> Option<&Node> {
+    pub(in crate::backend) fn field(&self, name: &str) -> Option<&Node> {
         match self {
             Node::Struct(_, fields) => fields.iter().find(|(k, _)| k == name).map(|(_, v)| v),
             _ => None,
@@ -49,7 +49,7 @@ impl Node {
     }
 
     /// The items of a tuple node called `name`.
-    pub(super) fn tuple(&self, name: &str) -> Option<&[Node]> {
+    pub(in crate::backend) fn tuple(&self, name: &str) -> Option<&[Node]> {
         match self {
             Node::Tuple(n, items) if n == name => Some(items),
             _ => None,
@@ -57,7 +57,7 @@ impl Node {
     }
 
     /// The single payload of `Variant(x)`.
-    pub(super) fn single(&self) -> Option<&Node> {
+    pub(in crate::backend) fn single(&self) -> Option<&Node> {
         match self {
             Node::Tuple(_, items) if items.len() == 1 => items.first(),
             _ => None,
@@ -65,7 +65,7 @@ impl Node {
     }
 
     /// `Some(x)` -> `Some(Some(x))`, `None` -> `Some(None)`, anything else -> `None`.
-    pub(super) fn option(&self) -> Option<Option<&Node>> {
+    pub(in crate::backend) fn option(&self) -> Option<Option<&Node>> {
         match self {
             Node::Atom(a) if a == "None" => Some(None),
             Node::Tuple(n, items) if n == "Some" && items.len() == 1 => Some(items.first()),
@@ -73,21 +73,21 @@ impl Node {
         }
     }
 
-    pub(super) fn list(&self) -> Option<&[Node]> {
+    pub(in crate::backend) fn list(&self) -> Option<&[Node]> {
         match self {
             Node::List(items) => Some(items),
             _ => None,
         }
     }
 
-    pub(super) fn string(&self) -> Option<&str> {
+    pub(in crate::backend) fn string(&self) -> Option<&str> {
         match self {
             Node::Str(s) => Some(s),
             _ => None,
         }
     }
 
-    pub(super) fn boolean(&self) -> Option<bool> {
+    pub(in crate::backend) fn boolean(&self) -> Option<bool> {
         match self {
             Node::Atom(a) if a == "true" => Some(true),
             Node::Atom(a) if a == "false" => Some(false),
@@ -95,7 +95,7 @@ impl Node {
         }
     }
 
-    pub(super) fn number<T: std::str::FromStr>(&self) -> Option<T> {
+    pub(in crate::backend) fn number<T: std::str::FromStr>(&self) -> Option<T> {
         match self {
             Node::Atom(a) => a.parse().ok(),
             _ => None,
@@ -103,13 +103,13 @@ impl Node {
     }
 
     /// `field` of a struct as `bool` (missing or malformed -> `false`).
-    pub(super) fn flag(&self, field: &str) -> bool {
+    pub(in crate::backend) fn flag(&self, field: &str) -> bool {
         self.field(field).and_then(Node::boolean).unwrap_or(false)
     }
 }
 
 /// Parses the `Debug` output of a value.
-pub(super) fn parse<T: std::fmt::Debug>(value: &T) -> Result<Node, SpannerSqlError> {
+pub(in crate::backend) fn parse<T: std::fmt::Debug>(value: &T) -> Result<Node, SpannerSqlError> {
     let text = format!("{value:?}");
     let mut parser = Parser {
         chars: text.chars().collect(),
@@ -307,14 +307,14 @@ fn unreadable(what: &str) -> SpannerSqlError {
 
 /// A possibly schema-qualified table (or other object) name.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct QName {
-    pub(super) schema: Option<String>,
-    pub(super) name: String,
+pub(in crate::backend) struct QName {
+    pub(in crate::backend) schema: Option<String>,
+    pub(in crate::backend) name: String,
 }
 
 impl QName {
     /// Renders the quoted name, e.g. `` `sch`.`t` ``.
-    pub(super) fn render(&self) -> String {
+    pub(in crate::backend) fn render(&self) -> String {
         match &self.schema {
             Some(schema) => format!("{}.{}", quoted(schema), quoted(&self.name)),
             None => quoted(&self.name),
@@ -322,7 +322,7 @@ impl QName {
     }
 
     /// From a sea-query table reference (only plain, unaliased table names are allowed).
-    pub(super) fn from_table_ref(table: &TableRef) -> Result<Self, SpannerSqlError> {
+    pub(in crate::backend) fn from_table_ref(table: &TableRef) -> Result<Self, SpannerSqlError> {
         match table {
             TableRef::Table(TableName(schema, name), None) => {
                 let schema = match schema {
@@ -347,12 +347,12 @@ impl QName {
 }
 
 /// `DynIden("x")` -> `x`
-pub(super) fn iden(node: &Node) -> Option<String> {
+pub(in crate::backend) fn iden(node: &Node) -> Option<String> {
     node.tuple("DynIden")?.first()?.string().map(str::to_owned)
 }
 
 /// `Some(Table(TableName(..), None))` or `None`.
-pub(super) fn opt_table(node: Option<&Node>) -> Result<Option<QName>, SpannerSqlError> {
+pub(in crate::backend) fn opt_table(node: Option<&Node>) -> Result<Option<QName>, SpannerSqlError> {
     match node.and_then(Node::option) {
         Some(None) => Ok(None),
         Some(Some(table)) => table_ref(table).map(Some),
@@ -361,7 +361,7 @@ pub(super) fn opt_table(node: Option<&Node>) -> Result<Option<QName>, SpannerSql
 }
 
 /// `Table(TableName(schema, DynIden), alias)`
-pub(super) fn table_ref(node: &Node) -> Result<QName, SpannerSqlError> {
+pub(in crate::backend) fn table_ref(node: &Node) -> Result<QName, SpannerSqlError> {
     let items = node.tuple("Table").ok_or_else(|| {
         SpannerSqlError::InvalidStatement(
             "a DDL statement needs a plain table name (no subquery or function)".into(),
@@ -403,12 +403,14 @@ pub(super) fn table_ref(node: &Node) -> Result<QName, SpannerSqlError> {
 }
 
 /// `Some("x")` / `None` string option.
-pub(super) fn opt_string(node: Option<&Node>) -> Option<String> {
+pub(in crate::backend) fn opt_string(node: Option<&Node>) -> Option<String> {
     node?.option()?.and_then(Node::string).map(str::to_owned)
 }
 
 /// Rebuilds a [`ForeignKeyAction`] from its variant name.
-pub(super) fn fk_action(node: Option<&Node>) -> Result<Option<ForeignKeyAction>, SpannerSqlError> {
+pub(in crate::backend) fn fk_action(
+    node: Option<&Node>,
+) -> Result<Option<ForeignKeyAction>, SpannerSqlError> {
     let Some(opt) = node.and_then(Node::option) else {
         return Err(unreadable("a foreign key action"));
     };
@@ -450,7 +452,7 @@ fn opt_pair(node: Option<&Node>) -> Option<Option<(u32, u32)>> {
 
 /// Rebuilds a [`ColumnType`]. Types Spanner rejects anyway are rebuilt approximately
 /// (only their variant matters for the error message).
-pub(super) fn column_type(node: &Node) -> Option<ColumnType> {
+pub(in crate::backend) fn column_type(node: &Node) -> Option<ColumnType> {
     let arg = |i: usize| match node {
         Node::Tuple(_, items) => items.get(i),
         _ => None,
@@ -687,7 +689,7 @@ fn func_name(node: &Node) -> Option<String> {
 }
 
 /// Rebuilds an [`Expr`] for the supported subset of shapes.
-pub(super) fn expr(node: &Node) -> Result<Expr, SpannerSqlError> {
+pub(in crate::backend) fn expr(node: &Node) -> Result<Expr, SpannerSqlError> {
     let bad = || unsupported_expr(node);
     let items: &[Node] = match node {
         Node::Tuple(_, items) => items,
@@ -766,7 +768,7 @@ pub(super) fn expr(node: &Node) -> Result<Expr, SpannerSqlError> {
 }
 
 /// Rebuilds a [`ColumnDef`] from `ColumnDef { name, types, spec }`.
-pub(super) fn column_def(node: &Node) -> Result<ColumnDef, SpannerSqlError> {
+pub(in crate::backend) fn column_def(node: &Node) -> Result<ColumnDef, SpannerSqlError> {
     let name = node
         .field("name")
         .and_then(iden)

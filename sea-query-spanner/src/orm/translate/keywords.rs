@@ -1,0 +1,116 @@
+//! Keyword lists the translator uses to find where operands begin and end.
+
+use super::lexer::Token;
+
+/// Keywords that cannot be a function name or an expression operand.
+pub(super) const RESERVED: &[&str] = &[
+    "ALL",
+    "AND",
+    "ANY",
+    "AS",
+    "ASC",
+    "BETWEEN",
+    "BY",
+    "CASE",
+    "CONFLICT",
+    "CROSS",
+    "DELETE",
+    "DESC",
+    "DISTINCT",
+    "DO",
+    "ELSE",
+    "END",
+    "ESCAPE",
+    "EXCEPT",
+    "EXISTS",
+    "FILTER",
+    "FOR",
+    "FROM",
+    "FULL",
+    "GROUP",
+    "HAVING",
+    "ILIKE",
+    "IN",
+    "INNER",
+    "INSERT",
+    "INTERSECT",
+    "INTO",
+    "IS",
+    "JOIN",
+    "LATERAL",
+    "LEFT",
+    "LIKE",
+    "LIMIT",
+    "NATURAL",
+    "NOT",
+    "NULLS",
+    "OFFSET",
+    "ON",
+    "OR",
+    "ORDER",
+    "OUTER",
+    "OVER",
+    "PARTITION",
+    "RETURN",
+    "RETURNING",
+    "RIGHT",
+    "SELECT",
+    "SET",
+    "SIMILAR",
+    "SOME",
+    "THEN",
+    "UNION",
+    "UPDATE",
+    "USING",
+    "VALUES",
+    "WHEN",
+    "WHERE",
+    "WINDOW",
+    "WITH",
+];
+
+pub(super) fn is_reserved(word: &str) -> bool {
+    RESERVED.iter().any(|k| k.eq_ignore_ascii_case(word))
+}
+
+/// Words after which a new operand starts (so an `ILIKE` operand before or
+/// after them is complete).
+pub(super) const BOUNDARY_BEFORE: &[&str] = &[
+    "AND",
+    "OR",
+    "NOT",
+    "WHERE",
+    "ON",
+    "WHEN",
+    "THEN",
+    "ELSE",
+    "HAVING",
+    "SELECT",
+    "RETURNING",
+];
+pub(super) const BOUNDARY_AFTER: &[&str] = &[
+    "AND",
+    "OR",
+    "THEN",
+    "ELSE",
+    "END",
+    "WHEN",
+    "ORDER",
+    "GROUP",
+    "HAVING",
+    "LIMIT",
+    "OFFSET",
+    "RETURNING",
+    "UNION",
+    "INTERSECT",
+    "EXCEPT",
+    "FOR",
+    "WINDOW",
+    "ESCAPE",
+    "AS",
+    "FROM",
+];
+
+pub(super) fn word_in(tok: Option<&Token>, list: &[&str]) -> bool {
+    tok.is_some_and(|t| list.iter().any(|k| t.is_kw(k)))
+}
