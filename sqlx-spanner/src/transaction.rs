@@ -81,7 +81,7 @@ impl TransactionManager for SpannerTransactionManager {
                         Err(error) if conn.retries_internally(&error) && rounds < 20 => {
                             rounds += 1;
                             let upto = conn.replay.as_ref().map_or(0, ReplayLog::len);
-                            conn.recover(error, upto, false).await?;
+                            Box::pin(conn.recover(error, upto, false)).await?;
                             result = match std::mem::replace(
                                 &mut conn.transaction,
                                 TransactionState::None,

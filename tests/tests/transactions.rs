@@ -537,7 +537,7 @@ async fn internal_retry_replays_an_aborted_transaction_transparently() {
         // Spanner aborts the next statement: the driver replays the read (same row), the
         // update (same count) and the mutation in a new transaction, then runs it.
         let before = tx.internal_retry_count();
-        let other = abort_next_request(&pool, &mut tx, None).await;
+        let other = bounded(abort_next_request(&pool, &mut tx, None)).await;
         let updated = bounded(
             sqlx::query("UPDATE Accounts SET Balance = @p1 WHERE Id = 1")
                 .bind(read - 1)
@@ -554,7 +554,7 @@ async fn internal_retry_replays_an_aborted_transaction_transparently() {
 
         // An aborted commit is replayed and committed too.
         let before = tx.internal_retry_count();
-        let other = abort_next_request(&pool, &mut tx, None).await;
+        let other = bounded(abort_next_request(&pool, &mut tx, None)).await;
         bounded(tx.commit())
             .await
             .expect("the aborted commit is retried");
@@ -583,11 +583,11 @@ async fn internal_retry_fails_when_the_data_changed_between_attempts() {
     .unwrap();
     assert_eq!(read, 100);
     // Spanner aborts the transaction, and meanwhile another one changes what it read.
-    let other = abort_next_request(
+    let other = bounded(abort_next_request(
         &pool,
         &mut tx,
         Some("UPDATE Accounts SET Balance = 999 WHERE Id = 1"),
-    )
+    ))
     .await;
     let error = bounded(
         sqlx::query("UPDATE Accounts SET Balance = @p1 WHERE Id = 2")

@@ -94,9 +94,12 @@ impl SpannerConnection {
     /// Recovers an aborted transaction and returns the stream of statement `step`,
     /// positioned after the rows already handed out.
     async fn resume(&mut self, error: Error, step: usize) -> Result<ResultStream, Error> {
-        self.recover(error, step, true).await?.ok_or_else(|| {
-            SpannerError::Protocol("replay did not resume the statement in progress".into()).into()
-        })
+        Box::pin(self.recover(error, step, true))
+            .await?
+            .ok_or_else(|| {
+                SpannerError::Protocol("replay did not resume the statement in progress".into())
+                    .into()
+            })
     }
 
     /// Records that statement `step` failed (internal retry expects the same on replay).

@@ -183,7 +183,9 @@ impl SpannerConnection {
         probe: &str,
     ) -> Result<bool, Error> {
         match &mut self.transaction {
-            TransactionState::ReadWrite(tx) => tx.restart_on_server(meanwhile, probe).await,
+            TransactionState::ReadWrite(tx) => {
+                Box::pin(tx.restart_on_server(meanwhile, probe)).await
+            }
             _ => Err(SpannerError::TransactionNotActive.into()),
         }
     }
