@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::error::Error as StdError;
 use std::fmt::{self, Display, Formatter};
+use std::time::Duration;
 
 use gcloud_gax::grpc::{Code, Status};
 use sqlx_core::error::{DatabaseError, Error, ErrorKind};
@@ -106,6 +107,8 @@ impl Display for SpannerCode {
 pub struct SpannerDatabaseError {
     code: SpannerCode,
     message: String,
+    /// The delay Spanner asked for before a retry (`google.rpc.RetryInfo`).
+    retry_delay: Option<Duration>,
 }
 
 impl SpannerDatabaseError {
@@ -114,11 +117,30 @@ impl SpannerDatabaseError {
         SpannerDatabaseError {
             code,
             message: message.into(),
+            retry_delay: None,
         }
     }
 
+    /// The same error with the retry delay Spanner sent (see [`retry_delay`](Self::retry_delay)).
+    pub fn with_retry_delay(mut self, delay: Duration) -> Self {
+        self.retry_delay = Some(delay);
+        self
+    }
+
     pub(crate) fn from_status(status: &Status) -> Self {
-        SpannerDatabaseError::new(SpannerCode::from_grpc(status.code()), status.message())
+        let error =
+            SpannerDatabaseError::new(SpannerCode::from_grpc(status.code()), status.message());
+        match status_retry_delay(status) {
+            Some(delay) => error.with_retry_delay(delay),
+            None => error,
+        }
+    }
+
+    /// How long Spanner asked the client to wait before retrying (the
+    /// `google.rpc.RetryInfo` detail it attaches to some `ABORTED` statuses), if it did.
+    /// [`abort_backoff_delay`](crate::abort_backoff_delay) uses it.
+    pub fn retry_delay(&self) -> Option<Duration> {
+        self.retry_delay
     }
 
     /// The gRPC status code.
@@ -215,6 +237,20 @@ impl DatabaseError for SpannerDatabaseError {
 /// ```
 pub fn is_retryable(error: &Error) -> bool {
     spanner_code(error) == Some(SpannerCode::Aborted)
+        || is_aborted_due_to_concurrent_modification(error)
+}
+
+/// `true` when a transaction that retries aborts internally could not be replayed
+/// because the data it read had changed ([`SpannerError::AbortedDueToConcurrentModification`]).
+pub fn is_aborted_due_to_concurrent_modification(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::AnyDriverError(inner)
+            if matches!(
+                inner.downcast_ref::<SpannerError>(),
+                Some(SpannerError::AbortedDueToConcurrentModification(_))
+            )
+    )
 }
 
 /// The Spanner status code carried by `error`, if it came from Spanner.
@@ -255,6 +291,21 @@ pub enum SpannerError {
     /// Bad connection options.
     #[error("configuration: {0}")]
     Config(String),
+    /// `commit` found no read-write transaction on the connection: it was rolled back or
+    /// lost before the commit, so nothing it wrote is durable.
+    #[error(
+        "no active transaction to commit: it was rolled back or lost, its writes were not applied"
+    )]
+    TransactionNotActive,
+    /// Spanner aborted a transaction that retries aborts internally, and replaying its
+    /// statements in a new transaction returned different results: the data the
+    /// transaction read changed meanwhile. Nothing was committed; run the transaction
+    /// again from the start ([`is_retryable`] is `true` for this error).
+    #[error("transaction aborted and not retried: {0}")]
+    AbortedDueToConcurrentModification(String),
+    /// Another migrator held the migration lock for longer than the driver waits.
+    #[error("migration lock: {0}")]
+    MigrationLocked(String),
 }
 
 impl From<SpannerError> for Error {
@@ -262,9 +313,38 @@ impl From<SpannerError> for Error {
         match error {
             SpannerError::Protocol(message) => Error::Protocol(message),
             SpannerError::Config(message) => Error::Configuration(message.into()),
+            // Kept typed so callers can tell them apart (`is_retryable`, downcast).
+            error @ (SpannerError::TransactionNotActive
+            | SpannerError::AbortedDueToConcurrentModification(_)
+            | SpannerError::MigrationLocked(_)) => Error::AnyDriverError(Box::new(error)),
             other => Error::InvalidArgument(other.to_string()),
         }
     }
+}
+
+/// The trailer Spanner may carry a bare `google.rpc.RetryInfo` in (Google's Go and Java
+/// clients read it as well as the status details).
+const RETRY_INFO_TRAILER: &str = "google.rpc.retryinfo-bin";
+
+/// The retry delay in a status: a `google.rpc.RetryInfo` among its details
+/// (`grpc-status-details-bin`), or in the `google.rpc.retryinfo-bin` trailer.
+fn status_retry_delay(status: &Status) -> Option<Duration> {
+    use prost::Message;
+    use tonic_types::StatusExt;
+    if let Some(delay) = status.get_details_retry_info().and_then(|i| i.retry_delay) {
+        return Some(delay);
+    }
+    let bytes = status
+        .metadata()
+        .get_bin(RETRY_INFO_TRAILER)?
+        .to_bytes()
+        .ok()?;
+    let info = tonic_types::pb::RetryInfo::decode(bytes).ok()?;
+    let delay = info.retry_delay?;
+    Some(Duration::new(
+        u64::try_from(delay.seconds).ok()?,
+        u32::try_from(delay.nanos).ok()?,
+    ))
 }
 
 /// Converts a gRPC status into sqlx's error, keeping code and message.
@@ -275,6 +355,41 @@ pub(crate) fn status_to_error(status: Status) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_delay_from_status_details_and_trailer() {
+        use tonic_types::{ErrorDetails, StatusExt};
+        let status = Status::with_error_details(
+            Code::Aborted,
+            "Transaction was aborted",
+            ErrorDetails::with_retry_info(Some(Duration::from_millis(250))),
+        );
+        let error = SpannerDatabaseError::from_status(&status);
+        assert!(error.is_aborted());
+        assert_eq!(error.retry_delay(), Some(Duration::from_millis(250)));
+
+        use prost::Message;
+        let info = tonic_types::pb::RetryInfo {
+            retry_delay: Some(prost_types::Duration {
+                seconds: 1,
+                nanos: 5_000_000,
+            }),
+        };
+        let mut status = Status::new(Code::Aborted, "aborted");
+        status.metadata_mut().insert_bin(
+            RETRY_INFO_TRAILER,
+            gcloud_gax::grpc::metadata::MetadataValue::from_bytes(&info.encode_to_vec()),
+        );
+        assert_eq!(
+            SpannerDatabaseError::from_status(&status).retry_delay(),
+            Some(Duration::from_millis(1005))
+        );
+        let plain = Status::new(Code::Aborted, "aborted");
+        assert_eq!(
+            SpannerDatabaseError::from_status(&plain).retry_delay(),
+            None
+        );
+    }
 
     fn kind(code: SpannerCode, message: &str) -> ErrorKind {
         SpannerDatabaseError::new(code, message).kind()

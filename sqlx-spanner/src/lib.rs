@@ -23,6 +23,7 @@
 pub use sqlx_core;
 
 mod arguments;
+mod backoff;
 mod client;
 mod column;
 mod connection;
@@ -30,9 +31,12 @@ mod database;
 mod error;
 #[cfg(feature = "migrate")]
 mod migrate;
+#[cfg(feature = "migrate")]
+mod migration_lock;
 mod mutation;
 mod options;
 mod query_result;
+mod replay;
 mod request_options;
 mod row;
 pub mod schema;
@@ -42,6 +46,7 @@ mod statement;
 mod testing;
 mod timestamp_bound;
 mod transaction;
+mod transaction_options;
 mod type_info;
 pub mod types;
 mod value;
@@ -50,10 +55,14 @@ mod value;
 pub mod emulator;
 
 pub use arguments::{SpannerArgument, SpannerArgumentBuffer, SpannerArguments};
+pub use backoff::{abort_backoff, abort_backoff_after, abort_backoff_delay};
 pub use column::SpannerColumn;
-pub use connection::{abort_backoff, SpannerConnection};
+pub use connection::SpannerConnection;
 pub use database::Spanner;
-pub use error::{is_retryable, spanner_code, SpannerCode, SpannerDatabaseError, SpannerError};
+pub use error::{
+    is_aborted_due_to_concurrent_modification, is_retryable, spanner_code, SpannerCode,
+    SpannerDatabaseError, SpannerError,
+};
 pub use mutation::{Mutation, MutationKind};
 pub use options::{SessionPoolStatus, SpannerConnectOptions, EMULATOR_HOST_ENV};
 pub use query_result::SpannerQueryResult;
@@ -62,6 +71,7 @@ pub use row::SpannerRow;
 pub use statement::SpannerStatement;
 pub use timestamp_bound::TimestampBound;
 pub use transaction::{retry_transaction, SpannerTransactionManager};
+pub use transaction_options::{CommitStats, IsolationLevel, SpannerTransactionOptions};
 pub use type_info::{SpannerType, SpannerTypeInfo};
 pub use value::{SpannerValue, SpannerValueRef};
 

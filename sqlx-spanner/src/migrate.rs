@@ -7,14 +7,14 @@
 //! and the next `run` stops with `MigrateError::Dirty`, as sqlx does for non-transactional
 //! databases. The migrations table is `sqlx_migrations` (Spanner identifiers cannot start
 //! with `_`). A migration with only DML runs atomically in one read-write transaction
-//! together with its record. Spanner has no advisory locks: `lock`/`unlock` do nothing,
-//! so do not run migrations concurrently against one database.
+//! together with its record (re-run if Spanner aborts it). Spanner has no advisory locks:
+//! `lock`/`unlock` take and release a lease row instead (see `migration_lock.rs`), so two
+//! migrators on one database apply migrations one after the other.
 
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use futures_core::future::BoxFuture;
-use sqlx_core::connection::Connection;
 use sqlx_core::error::Error;
 use sqlx_core::executor::Executor;
 use sqlx_core::migrate::{AppliedMigration, Migrate, MigrateDatabase, MigrateError, Migration};
@@ -170,11 +170,11 @@ impl Migrate for SpannerConnection {
     }
 
     fn lock(&mut self) -> BoxFuture<'_, Result<(), MigrateError>> {
-        Box::pin(async { Ok(()) })
+        Box::pin(async move { Ok(self.acquire_migration_lock().await?) })
     }
 
     fn unlock(&mut self) -> BoxFuture<'_, Result<(), MigrateError>> {
-        Box::pin(async { Ok(()) })
+        Box::pin(async move { Ok(self.release_migration_lock().await?) })
     }
 
     fn apply<'e>(
@@ -186,14 +186,16 @@ impl Migrate for SpannerConnection {
             let table_name = table(table_name);
             let start = Instant::now();
             if !migration.no_tx && is_dml_only(migration.sql.as_str())? {
-                let mut tx = self.begin().await?;
-                tx.execute(migration.sql.clone())
-                    .await
-                    .map_err(|e| MigrateError::ExecuteMigration(e, migration.version))?;
-                record(&mut tx, table_name, migration, true).await?;
-                tx.commit()
-                    .await
-                    .map_err(|e| MigrateError::ExecuteMigration(e, migration.version))?;
+                let owned = (table_name.to_string(), migration.clone());
+                crate::transaction::retry_on_connection(self, 10, move |tx| {
+                    let (table_name, migration) = owned.clone();
+                    Box::pin(async move {
+                        tx.execute(migration.sql.clone()).await?;
+                        record(tx, &table_name, &migration, true).await
+                    })
+                })
+                .await
+                .map_err(|e| MigrateError::ExecuteMigration(e, migration.version))?;
             } else {
                 record(self, table_name, migration, false).await?;
                 self.execute(migration.sql.clone())

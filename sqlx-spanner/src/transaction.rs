@@ -2,9 +2,14 @@
 //!
 //! `begin` opens a Spanner read-write transaction (or a read-only one after
 //! [`SpannerConnection::begin_read_only`]). Spanner has no savepoints, so nested
-//! transactions are an error. A commit that Spanner aborts returns an `ABORTED` database
-//! error ([`is_retryable`](crate::is_retryable)); nothing was written, and the caller
-//! re-runs the transaction, which [`retry_transaction`] does for you.
+//! transactions are an error, and a refused nested `begin` leaves the outer transaction
+//! untouched. A commit that Spanner aborts returns an `ABORTED` database error
+//! ([`is_retryable`](crate::is_retryable)); nothing was written, and the caller re-runs the
+//! transaction, which [`retry_transaction`] does for you.
+//!
+//! The rule: `commit()` returns `Ok` only when Spanner confirmed the commit of the
+//! transaction's writes. Committing when the connection holds no transaction (it was rolled
+//! back or lost underneath the `Transaction`) is an error.
 
 use futures_core::future::BoxFuture;
 use sqlx_core::acquire::Acquire;
@@ -12,8 +17,10 @@ use sqlx_core::error::Error;
 use sqlx_core::sql_str::SqlStr;
 use sqlx_core::transaction::{Transaction, TransactionManager};
 
-use crate::connection::{abort_backoff, BeginMode, TransactionState};
+use crate::backoff::abort_backoff_after;
+use crate::connection::{BeginMode, TransactionState};
 use crate::error::SpannerError;
+use crate::replay::ReplayLog;
 use crate::{Spanner, SpannerConnection};
 
 /// Implementation of sqlx's [`TransactionManager`] for Spanner.
@@ -23,14 +30,20 @@ impl TransactionManager for SpannerTransactionManager {
     type Database = Spanner;
 
     async fn begin(conn: &mut SpannerConnection, statement: Option<SqlStr>) -> Result<(), Error> {
-        conn.flush_pending_rollback().await?;
+        // Taken before any await: a cancelled begin must not leave its mode behind.
         let mode = std::mem::take(&mut conn.next_begin);
         if !matches!(conn.transaction, TransactionState::None) {
+            // sqlx-core created the nested `Transaction` marked open; when this error drops
+            // it (at once, in `Transaction::begin`), `start_rollback` runs and must leave
+            // the outer transaction alone.
+            conn.refused_nested_begin = true;
             return Err(SpannerError::Unsupported(
                 "nested transactions: Spanner has no savepoints".into(),
             )
             .into());
         }
+        conn.replay = None;
+        conn.flush_pending_rollback().await?;
         if let Some(statement) = statement {
             return Err(SpannerError::Unsupported(format!(
                 "custom BEGIN statements ({}); use begin() or begin_read_only()",
@@ -41,7 +54,12 @@ impl TransactionManager for SpannerTransactionManager {
         conn.transaction = match mode {
             BeginMode::ReadWrite => {
                 let tag = conn.next_transaction_tag.take();
-                TransactionState::ReadWrite(conn.client.begin_read_write(tag).await?)
+                let options = conn.take_transaction_options();
+                let tx = conn.client.begin_read_write(tag.clone(), &options).await?;
+                conn.replay = conn
+                    .retry_aborts_internally
+                    .then(|| ReplayLog::new(tag, options));
+                TransactionState::ReadWrite(tx)
             }
             BeginMode::ReadOnly(bound) => {
                 TransactionState::ReadOnly(conn.client.begin_read_only(&bound).await?)
@@ -51,18 +69,45 @@ impl TransactionManager for SpannerTransactionManager {
     }
 
     async fn commit(conn: &mut SpannerConnection) -> Result<(), Error> {
+        conn.refused_nested_begin = false;
         match std::mem::replace(&mut conn.transaction, TransactionState::None) {
             TransactionState::ReadWrite(tx) => {
-                let info = tx.commit().await?;
-                conn.last_commit_timestamp = info.timestamp;
-                Ok(())
+                let mut result = tx.commit().await;
+                // With internal retry, an aborted commit is replayed in a new transaction
+                // and committed again (bounded: Spanner may keep aborting).
+                let mut rounds = 0;
+                loop {
+                    match result {
+                        Err(error) if conn.retries_internally(&error) && rounds < 20 => {
+                            rounds += 1;
+                            let upto = conn.replay.as_ref().map_or(0, ReplayLog::len);
+                            Box::pin(conn.recover(error, upto, false)).await?;
+                            result = match std::mem::replace(
+                                &mut conn.transaction,
+                                TransactionState::None,
+                            ) {
+                                TransactionState::ReadWrite(tx) => tx.commit().await,
+                                _ => Err(SpannerError::TransactionNotActive.into()),
+                            };
+                        }
+                        other => {
+                            conn.replay = None;
+                            conn.record_commit(other?);
+                            return Ok(());
+                        }
+                    }
+                }
             }
             // A read-only transaction has nothing to commit.
-            TransactionState::ReadOnly(_) | TransactionState::None => Ok(()),
+            TransactionState::ReadOnly(_) => Ok(()),
+            // Whatever the transaction wrote is gone: success would be a lie.
+            TransactionState::None => Err(SpannerError::TransactionNotActive.into()),
         }
     }
 
     async fn rollback(conn: &mut SpannerConnection) -> Result<(), Error> {
+        conn.refused_nested_begin = false;
+        conn.replay = None;
         match std::mem::replace(&mut conn.transaction, TransactionState::None) {
             TransactionState::ReadWrite(tx) => tx.rollback().await,
             TransactionState::ReadOnly(_) | TransactionState::None => Ok(()),
@@ -70,6 +115,12 @@ impl TransactionManager for SpannerTransactionManager {
     }
 
     fn start_rollback(conn: &mut SpannerConnection) {
+        // A nested `Transaction` whose `begin` was refused is being dropped: it owns
+        // nothing, the open transaction belongs to the outer one.
+        if std::mem::take(&mut conn.refused_nested_begin) {
+            return;
+        }
+        conn.replay = None;
         // Called from `Drop`: the rollback RPC is sent before the connection's next use
         // (or when the pool takes the connection back).
         if let TransactionState::ReadWrite(tx) =
@@ -89,7 +140,13 @@ impl TransactionManager for SpannerTransactionManager {
 ///
 /// `body` may run more than once, so it must not have side effects outside the
 /// transaction. Errors other than `ABORTED`, from `body` or from the commit, end the
-/// retries and roll back.
+/// retries and roll back; the error returned is always the one of `body` or the commit
+/// (a failing rollback is only logged). Between attempts it waits
+/// [`abort_backoff_delay`](crate::abort_backoff_delay): Spanner's requested delay, else
+/// exponential backoff with jitter.
+///
+/// Called on an open transaction (`&mut *tx`) it fails, as a nested `begin` does, and
+/// leaves that transaction as it was.
 ///
 /// ```no_run
 /// # async fn demo(pool: sqlx_spanner::SpannerPool) -> sqlx::Result<()> {
@@ -107,7 +164,7 @@ impl TransactionManager for SpannerTransactionManager {
 pub async fn retry_transaction<'a, A, F, R>(
     acquire: A,
     max_attempts: u32,
-    mut body: F,
+    body: F,
 ) -> Result<R, Error>
 where
     A: Acquire<'a, Database = Spanner> + Send,
@@ -115,6 +172,19 @@ where
     R: Send,
 {
     let mut conn = acquire.acquire().await?;
+    retry_on_connection(&mut conn, max_attempts, body).await
+}
+
+/// [`retry_transaction`] on a connection the caller already holds.
+pub(crate) async fn retry_on_connection<F, R>(
+    conn: &mut SpannerConnection,
+    max_attempts: u32,
+    mut body: F,
+) -> Result<R, Error>
+where
+    F: for<'t> FnMut(&'t mut Transaction<'_, Spanner>) -> BoxFuture<'t, Result<R, Error>> + Send,
+    R: Send,
+{
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -122,15 +192,17 @@ where
         let outcome = match body(&mut tx).await {
             Ok(value) => tx.commit().await.map(|()| value),
             Err(error) => {
-                if !crate::is_retryable(&error) {
-                    tx.rollback().await?;
+                // The body's error is what the caller needs; the transaction is abandoned
+                // either way (an aborted one is already gone on the server).
+                if let Err(rollback_error) = tx.rollback().await {
+                    tracing::debug!(error = %rollback_error, "rollback after a failed transaction body failed");
                 }
                 Err(error)
             }
         };
         match outcome {
             Err(error) if crate::is_retryable(&error) && attempt < max_attempts.max(1) => {
-                abort_backoff(attempt).await;
+                abort_backoff_after(&error, attempt).await;
             }
             other => return other,
         }

@@ -23,6 +23,7 @@ use crate::arguments::SpannerArgument;
 use crate::error::{status_to_error, SpannerError};
 use crate::request_options::{Priority, RequestOptions};
 use crate::timestamp_bound::TimestampBound;
+use crate::transaction_options::{CommitStats, IsolationLevel, SpannerTransactionOptions};
 use crate::SpannerRow;
 
 /// A statement ready to send: GoogleSQL with `@p1..@pN` and its arguments.
@@ -88,12 +89,19 @@ fn read_only_options(bound: &TimestampBound) -> TransactionOptions {
     }
 }
 
-fn read_write_options() -> TransactionOptions {
+fn read_write_options(options: &SpannerTransactionOptions) -> TransactionOptions {
+    use transaction_options::IsolationLevel as Proto;
+    let isolation_level = match options.isolation_level {
+        None => Proto::Unspecified,
+        Some(IsolationLevel::Serializable) => Proto::Serializable,
+        Some(IsolationLevel::RepeatableRead) => Proto::RepeatableRead,
+    };
     TransactionOptions {
         mode: Some(transaction_options::Mode::ReadWrite(
             transaction_options::ReadWrite::default(),
         )),
-        ..TransactionOptions::default()
+        exclude_txn_from_change_streams: options.exclude_txn_from_change_streams,
+        isolation_level: isolation_level as i32,
     }
 }
 
@@ -379,11 +387,14 @@ impl SpannerClient {
         request: SqlRequest,
         options: &RequestOptions,
         transaction_tag: Option<&str>,
+        transaction_options: &SpannerTransactionOptions,
     ) -> Result<(Vec<SpannerRow>, Option<u64>, CommitInfo), Error> {
         let mut session = self.session_for(Routing::Leader).await?;
         let tag = transaction_tag.unwrap_or_default();
         let selector = TransactionSelector {
-            selector: Some(transaction_selector::Selector::Begin(read_write_options())),
+            selector: Some(transaction_selector::Selector::Begin(read_write_options(
+                transaction_options,
+            ))),
         };
         let deadline = session.deadlines().statement_deadline(options.timeout);
         let request = execute_request(
@@ -423,6 +434,7 @@ impl SpannerClient {
             seqno: 1,
             tag: tag.to_string(),
             mutations: Vec::new(),
+            options: transaction_options.clone(),
         };
         let info = tx.commit().await?;
         Ok((rows, affected, info))
@@ -432,11 +444,12 @@ impl SpannerClient {
     pub(crate) async fn begin_read_write(
         &self,
         transaction_tag: Option<String>,
+        transaction_options: &SpannerTransactionOptions,
     ) -> Result<ReadWriteTransaction, Error> {
         let tag = transaction_tag.unwrap_or_default();
         let (mut session, tx) = self
             .begin_on_session(
-                read_write_options(),
+                read_write_options(transaction_options),
                 request_options(&RequestOptions::default(), &tag),
                 Routing::Leader,
             )
@@ -448,6 +461,7 @@ impl SpannerClient {
             seqno: 0,
             tag,
             mutations: Vec::new(),
+            options: transaction_options.clone(),
         })
     }
 }
@@ -490,6 +504,26 @@ impl ReadOnlyTransaction {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CommitInfo {
     pub(crate) timestamp: Option<OffsetDateTime>,
+    /// Present when the transaction asked for commit statistics.
+    pub(crate) stats: Option<CommitStats>,
+}
+
+fn commit_request(
+    session: &str,
+    id: &[u8],
+    mutations: Vec<Mutation>,
+    tag: &str,
+    options: &SpannerTransactionOptions,
+) -> CommitRequest {
+    CommitRequest {
+        session: session.to_string(),
+        mutations,
+        return_commit_stats: options.return_commit_stats,
+        max_commit_delay: options.max_commit_delay.map(duration),
+        request_options: request_options(&RequestOptions::default(), tag),
+        precommit_token: None,
+        transaction: Some(commit_request::Transaction::TransactionId(id.to_vec())),
+    }
 }
 
 /// An open read-write transaction, holding its session until commit or rollback. Dropped
@@ -501,6 +535,7 @@ pub(crate) struct ReadWriteTransaction {
     seqno: i64,
     tag: String,
     mutations: Vec<Mutation>,
+    options: SpannerTransactionOptions,
 }
 
 impl ReadWriteTransaction {
@@ -598,15 +633,13 @@ impl ReadWriteTransaction {
     /// applied; on `UNAVAILABLE` / `DEADLINE_EXCEEDED` the outcome is unknown and the
     /// error says so.
     pub(crate) async fn commit(mut self) -> Result<CommitInfo, Error> {
-        let request = CommitRequest {
-            session: self.session.name().to_string(),
-            mutations: std::mem::take(&mut self.mutations),
-            return_commit_stats: false,
-            max_commit_delay: None,
-            request_options: request_options(&RequestOptions::default(), &self.tag),
-            precommit_token: None,
-            transaction: Some(commit_request::Transaction::TransactionId(self.id.clone())),
-        };
+        let request = commit_request(
+            self.session.name(),
+            &self.id,
+            std::mem::take(&mut self.mutations),
+            &self.tag,
+            &self.options,
+        );
         let limit = self.session.deadlines().rpc;
         let call = self
             .session
@@ -643,7 +676,67 @@ impl ReadWriteTransaction {
             )
             .ok()
         });
-        Ok(CommitInfo { timestamp })
+        let stats = response
+            .commit_stats
+            .map(|s| CommitStats::new(u64::try_from(s.mutation_count).unwrap_or(0)));
+        Ok(CommitInfo { timestamp, stats })
+    }
+
+    /// Test support: rolls the transaction back on the server, waits for `meanwhile`, and
+    /// swaps in a new transaction on the same session, keeping this handle's buffered
+    /// state; then probes it with the statement `probe`. Returns whether Spanner aborted the new
+    /// transaction (the emulator does when `meanwhile` left another one active, unless it
+    /// gives ours priority). Tests of internal retry use this to meet a real `ABORTED`.
+    pub(crate) async fn restart_on_server(
+        &mut self,
+        meanwhile: impl std::future::Future<Output = ()>,
+        probe: &str,
+    ) -> Result<bool, Error> {
+        let request = RollbackRequest {
+            session: self.session.name().to_string(),
+            transaction_id: self.id.clone(),
+        };
+        let result = self
+            .session
+            .grpc()
+            .rollback(request, false, rpc::transient_retry())
+            .await;
+        self.session.check(result)?;
+        meanwhile.await;
+        let begin = BeginTransactionRequest {
+            session: self.session.name().to_string(),
+            options: Some(read_write_options(&self.options)),
+            request_options: request_options(&RequestOptions::default(), &self.tag),
+            mutation_key: None,
+        };
+        let result = self
+            .session
+            .grpc()
+            .begin_transaction(begin, false, rpc::transient_retry())
+            .await;
+        self.id = self.session.check(result)?.into_inner().id;
+        self.session.enter_transaction(Some(self.id.clone()));
+        let probe = SqlRequest {
+            sql: probe.to_string(),
+            arguments: Vec::new(),
+        };
+        let aborted =
+            |error: &Error| crate::spanner_code(error) == Some(crate::SpannerCode::Aborted);
+        match self
+            .execute_streaming(probe, &RequestOptions::default())
+            .await
+        {
+            Ok(mut rows) => loop {
+                match rows.next_row().await {
+                    Ok(Some(_)) => {}
+                    Ok(None) => return Ok(false),
+                    Err(error) if aborted(&error) => return Ok(true),
+                    Err(error) => return Err(error),
+                }
+            },
+            Err(error) if aborted(&error) => Ok(true),
+            Err(error) => Err(error),
+        }
     }
 
     /// Rolls back (releasing the transaction's locks).
@@ -681,5 +774,39 @@ fn grpc_code(code: crate::SpannerCode) -> gcloud_gax::grpc::Code {
         S::DeadlineExceeded => C::DeadlineExceeded,
         S::Cancelled => C::Cancelled,
         _ => C::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod transaction_options_tests {
+    use super::*;
+
+    #[test]
+    fn transaction_options_reach_begin_and_commit() {
+        let options = SpannerTransactionOptions::new()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .max_commit_delay(std::time::Duration::from_millis(20))
+            .return_commit_stats(true)
+            .exclude_txn_from_change_streams(true);
+        let begin = read_write_options(&options);
+        assert_eq!(
+            begin.isolation_level,
+            transaction_options::IsolationLevel::RepeatableRead as i32
+        );
+        assert!(begin.exclude_txn_from_change_streams);
+        let commit = commit_request("s", b"id", Vec::new(), "", &options);
+        assert!(commit.return_commit_stats);
+        assert_eq!(
+            commit.max_commit_delay,
+            Some(prost_types::Duration {
+                seconds: 0,
+                nanos: 20_000_000
+            })
+        );
+        let default = read_write_options(&SpannerTransactionOptions::default());
+        assert_eq!(
+            default.isolation_level,
+            transaction_options::IsolationLevel::Unspecified as i32
+        );
     }
 }

@@ -13,9 +13,12 @@ use sqlx_core::sql_str::SqlStr;
 use sqlx_core::try_stream;
 use sqlx_core::Either;
 
-use super::{abort_backoff, SpannerConnection, TransactionState};
+use super::{SpannerConnection, TransactionState};
+use crate::backoff::abort_backoff_after;
+use crate::client::stream::ResultStream;
 use crate::client::transaction::SqlRequest;
 use crate::error::SpannerError;
+use crate::replay::Outcome;
 use crate::sql::StatementKind;
 use crate::{
     Spanner, SpannerArguments, SpannerQueryResult, SpannerRow, SpannerStatement, SpannerTypeInfo,
@@ -84,7 +87,28 @@ fn plan_steps(sql: &str, arguments: Option<SpannerArguments>) -> Result<Vec<Step
     Ok(steps)
 }
 
+/// How often one statement's stream is recovered after aborts before giving up.
+const MAX_STREAM_RECOVERIES: u32 = 20;
+
 impl SpannerConnection {
+    /// Recovers an aborted transaction and returns the stream of statement `step`,
+    /// positioned after the rows already handed out.
+    async fn resume(&mut self, error: Error, step: usize) -> Result<ResultStream, Error> {
+        Box::pin(self.recover(error, step, true))
+            .await?
+            .ok_or_else(|| {
+                SpannerError::Protocol("replay did not resume the statement in progress".into())
+                    .into()
+            })
+    }
+
+    /// Records that statement `step` failed (internal retry expects the same on replay).
+    fn fail_step(&mut self, step: Option<usize>, error: &Error) {
+        if let (Some(step), Some(log)) = (step, &mut self.replay) {
+            log.finish_statement(step, Outcome::Failed(crate::spanner_code(error)));
+        }
+    }
+
     /// Runs one statement (with arguments) or a script (without), yielding rows and one
     /// result per statement.
     fn run<'e>(
@@ -135,12 +159,63 @@ impl SpannerConnection {
                     }
                     (
                         StatementKind::Query | StatementKind::Dml | StatementKind::Other,
-                        TransactionState::ReadWrite(tx),
+                        TransactionState::ReadWrite(_),
                     ) => {
-                        let mut rows = tx.execute_streaming(prepared.request, &options).await?;
-                        while let Some(row) = rows.next_row().await? {
-                            logger.increment_rows_returned();
-                            r#yield!(Either::Right(row));
+                        // With internal retry the statement and the rows handed out are
+                        // recorded; an abort before or while streaming is recovered by
+                        // replaying the transaction (see `replay.rs`).
+                        let step = self.replay.as_mut().map(|log| {
+                            log.start_statement(prepared.request.clone(), options.clone())
+                        });
+                        let opened = match &mut self.transaction {
+                            TransactionState::ReadWrite(tx) => {
+                                tx.execute_streaming(prepared.request.clone(), &options).await
+                            }
+                            _ => Err(SpannerError::TransactionNotActive.into()),
+                        };
+                        let mut rows = match (opened, step) {
+                            (Ok(rows), _) => rows,
+                            (Err(error), Some(step)) if self.retries_internally(&error) => {
+                                self.resume(error, step).await?
+                            }
+                            (Err(error), step) => {
+                                self.fail_step(step, &error);
+                                Err(error)?
+                            }
+                        };
+                        let mut recoveries = 0;
+                        loop {
+                            match rows.next_row().await {
+                                Ok(Some(row)) => {
+                                    if let (Some(step), Some(log)) = (step, &mut self.replay) {
+                                        log.add_row(step, &row);
+                                    }
+                                    logger.increment_rows_returned();
+                                    r#yield!(Either::Right(row));
+                                }
+                                Ok(None) => break,
+                                Err(error) => match step {
+                                    Some(step)
+                                        if self.retries_internally(&error)
+                                            && recoveries < MAX_STREAM_RECOVERIES =>
+                                    {
+                                        recoveries += 1;
+                                        rows = self.resume(error, step).await?;
+                                    }
+                                    _ => {
+                                        self.fail_step(step, &error);
+                                        Err(error)?
+                                    }
+                                },
+                            }
+                        }
+                        if let (Some(step), Some(log)) = (step, &mut self.replay) {
+                            log.finish_statement(
+                                step,
+                                Outcome::Done {
+                                    rows_affected: rows.rows_affected(),
+                                },
+                            );
                         }
                         let affected = rows.rows_affected().unwrap_or(0);
                         logger.increase_rows_affected(affected);
@@ -155,23 +230,29 @@ impl SpannerConnection {
                         // Autocommit: run in its own read-write transaction; the rows of a
                         // `THEN RETURN` clause are only released once the commit succeeded.
                         let tag = self.next_transaction_tag.take();
+                        let tx_options = self.take_transaction_options();
                         let mut attempt = 0;
                         let (rows, affected) = loop {
                             attempt += 1;
                             let result = self
                                 .client
-                                .execute_autocommit(prepared.request.clone(), &options, tag.as_deref())
+                                .execute_autocommit(
+                                    prepared.request.clone(),
+                                    &options,
+                                    tag.as_deref(),
+                                    &tx_options,
+                                )
                                 .await;
                             match result {
                                 Ok((rows, affected, info)) => {
-                                    self.last_commit_timestamp = info.timestamp;
+                                    self.record_commit(info);
                                     break (rows, affected.unwrap_or(0));
                                 }
                                 Err(error)
                                     if crate::is_retryable(&error)
                                         && attempt < self.max_autocommit_attempts =>
                                 {
-                                    abort_backoff(attempt).await;
+                                    abort_backoff_after(&error, attempt).await;
                                 }
                                 Err(error) => Err(error)?,
                             }

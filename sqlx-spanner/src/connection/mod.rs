@@ -14,10 +14,14 @@ use sqlx_core::error::Error;
 use sqlx_core::transaction::Transaction;
 use time::OffsetDateTime;
 
+use crate::backoff::abort_backoff_after;
 use crate::client::mutation::to_proto;
-use crate::client::transaction::{ReadOnlyTransaction, ReadWriteTransaction, SqlRequest};
+use crate::client::transaction::{
+    CommitInfo, ReadOnlyTransaction, ReadWriteTransaction, SqlRequest,
+};
 use crate::client::SpannerClient;
 use crate::error::SpannerError;
+use crate::transaction_options::{CommitStats, SpannerTransactionOptions};
 use crate::{
     Mutation, RequestOptions, Spanner, SpannerArguments, SpannerConnectOptions, TimestampBound,
 };
@@ -49,7 +53,22 @@ pub struct SpannerConnection {
     pub(crate) next_request: RequestOptions,
     pub(crate) read_bound: TimestampBound,
     pub(crate) last_commit_timestamp: Option<OffsetDateTime>,
+    pub(crate) last_commit_stats: Option<CommitStats>,
     pub(crate) max_autocommit_attempts: u32,
+    /// Options of the next read-write transaction only (else the connect options' defaults).
+    pub(crate) next_transaction_options: Option<SpannerTransactionOptions>,
+    /// Set when `begin` refused a nested transaction: sqlx drops the half-made nested
+    /// `Transaction` right away and its `start_rollback` must not touch the outer one.
+    pub(crate) refused_nested_begin: bool,
+    /// Retry aborted read-write transactions by replaying them (see `replay.rs`).
+    pub(crate) retry_aborts_internally: bool,
+    /// The record of the open read-write transaction, when it retries aborts internally.
+    pub(crate) replay: Option<crate::replay::ReplayLog>,
+    /// Aborted transactions recovered by replay on this connection.
+    pub(crate) internal_retries: u64,
+    /// The migration lock this connection holds (between `Migrate::lock` and `unlock`).
+    #[cfg(feature = "migrate")]
+    pub(crate) migration_lease: Option<crate::migration_lock::MigrationLease>,
 }
 
 impl std::fmt::Debug for SpannerConnection {
@@ -74,7 +93,15 @@ impl SpannerConnection {
             next_request: RequestOptions::default(),
             read_bound: TimestampBound::Strong,
             last_commit_timestamp: None,
+            last_commit_stats: None,
             max_autocommit_attempts: 10,
+            next_transaction_options: None,
+            refused_nested_begin: false,
+            retry_aborts_internally: options.retry_aborts_internally,
+            replay: None,
+            internal_retries: 0,
+            #[cfg(feature = "migrate")]
+            migration_lease: None,
         })
     }
 
@@ -121,6 +148,66 @@ impl SpannerConnection {
         self.next_transaction_tag = Some(tag.into());
     }
 
+    /// Options for the next read-write transaction only (`begin`, or an autocommit DML
+    /// statement, batch DML or mutations outside a transaction), replacing the connection's
+    /// defaults from [`SpannerConnectOptions`] for that transaction. See
+    /// [`SpannerTransactionOptions`].
+    pub fn set_next_transaction_options(&mut self, options: SpannerTransactionOptions) {
+        self.next_transaction_options = Some(options);
+    }
+
+    /// The options the next read-write transaction uses (consumes the one-shot options).
+    pub(crate) fn take_transaction_options(&mut self) -> SpannerTransactionOptions {
+        self.next_transaction_options
+            .take()
+            .unwrap_or_else(|| self.options.transaction_options.clone())
+    }
+
+    /// Turns internal retry of aborted read-write transactions on or off for transactions
+    /// begun from now on (default: the connect option
+    /// [`retry_aborts_internally`](SpannerConnectOptions::retry_aborts_internally)).
+    pub fn set_retry_aborts_internally(&mut self, on: bool) {
+        self.retry_aborts_internally = on;
+    }
+
+    /// Test support: rolls the open read-write transaction back on the server, runs
+    /// `meanwhile`, and continues in a new server transaction, as if Spanner had lost the
+    /// first; then runs `probe` (a statement that takes a lock, e.g. a no-op UPDATE) in it. The emulator never aborts the transaction holding its single transaction
+    /// slot; when `meanwhile` makes another transaction active, the emulator aborts the
+    /// new one, and every later statement or commit of it fails with a real `ABORTED`.
+    /// Returns whether it did (now and then the emulator aborts the other instead).
+    #[doc(hidden)]
+    pub async fn __restart_transaction_on_server(
+        &mut self,
+        meanwhile: impl Future<Output = ()>,
+        probe: &str,
+    ) -> Result<bool, Error> {
+        match &mut self.transaction {
+            TransactionState::ReadWrite(tx) => {
+                Box::pin(tx.restart_on_server(meanwhile, probe)).await
+            }
+            _ => Err(SpannerError::TransactionNotActive.into()),
+        }
+    }
+
+    /// How many times this connection recovered an aborted transaction by replaying it
+    /// (internal retry; see [`set_retry_aborts_internally`](Self::set_retry_aborts_internally)).
+    pub fn internal_retry_count(&self) -> u64 {
+        self.internal_retries
+    }
+
+    /// Keeps what a successful commit reported.
+    pub(crate) fn record_commit(&mut self, info: CommitInfo) {
+        self.last_commit_timestamp = info.timestamp;
+        self.last_commit_stats = info.stats;
+    }
+
+    /// Statistics of the last commit on this connection, when its transaction asked for
+    /// them ([`SpannerTransactionOptions::return_commit_stats`]); `None` otherwise.
+    pub fn last_commit_stats(&self) -> Option<CommitStats> {
+        self.last_commit_stats
+    }
+
     /// Staleness of queries run outside a transaction on this connection (default
     /// [`TimestampBound::Strong`]). Stays in effect until changed.
     pub fn set_read_staleness(&mut self, bound: TimestampBound) {
@@ -150,12 +237,14 @@ impl SpannerConnection {
 
     /// Begins a read-only transaction: every query in it reads one consistent snapshot at
     /// `bound`, takes no locks and is never aborted. Writing in it is an error.
-    pub fn begin_read_only(
+    pub async fn begin_read_only(
         &mut self,
         bound: TimestampBound,
-    ) -> impl Future<Output = Result<Transaction<'_, Spanner>, Error>> + Send + '_ {
+    ) -> Result<Transaction<'_, Spanner>, Error> {
+        // The mode is set when the future first runs, so a future dropped unpolled
+        // leaves the next `begin` read-write.
         self.next_begin = BeginMode::ReadOnly(bound);
-        Transaction::begin(self, None)
+        Transaction::begin(self, None).await
     }
 
     /// Begins a read-only transaction at `bound` on a pooled connection and keeps the
@@ -180,6 +269,9 @@ impl SpannerConnection {
         self.flush_pending_rollback().await?;
         match &mut self.transaction {
             TransactionState::ReadWrite(tx) => {
+                if let Some(log) = &mut self.replay {
+                    log.buffer(&proto);
+                }
                 tx.buffer(proto);
                 Ok(None)
             }
@@ -188,21 +280,25 @@ impl SpannerConnection {
             }
             TransactionState::None => {
                 let tag = self.next_transaction_tag.take();
+                let tx_options = self.take_transaction_options();
                 let mut attempt = 0;
                 loop {
                     attempt += 1;
-                    let mut tx = self.client.begin_read_write(tag.clone()).await?;
+                    let mut tx = self
+                        .client
+                        .begin_read_write(tag.clone(), &tx_options)
+                        .await?;
                     tx.buffer(proto.clone());
                     match tx.commit().await {
                         Ok(info) => {
-                            self.last_commit_timestamp = info.timestamp;
+                            self.record_commit(info);
                             return Ok(info.timestamp);
                         }
                         Err(error)
                             if crate::is_retryable(&error)
                                 && attempt < self.max_autocommit_attempts =>
                         {
-                            abort_backoff(attempt).await;
+                            abort_backoff_after(&error, attempt).await;
                         }
                         Err(error) => return Err(error),
                     }
@@ -216,6 +312,9 @@ impl SpannerConnection {
         let proto = to_proto(&mutations)?;
         match &mut self.transaction {
             TransactionState::ReadWrite(tx) => {
+                if let Some(log) = &mut self.replay {
+                    log.buffer(&proto);
+                }
                 tx.buffer(proto);
                 Ok(())
             }
@@ -250,19 +349,20 @@ impl SpannerConnection {
         self.flush_pending_rollback().await?;
         let options = self.take_request_options();
         match &mut self.transaction {
-            TransactionState::ReadWrite(tx) => tx
-                .batch_update(requests, &options)
-                .await
-                .map_err(|(e, _)| e),
+            TransactionState::ReadWrite(_) => self.batch_in_transaction(requests, options).await,
             TransactionState::ReadOnly(_) => {
                 Err(SpannerError::Unsupported("DML in a read-only transaction".into()).into())
             }
             TransactionState::None => {
                 let tag = self.next_transaction_tag.take();
+                let tx_options = self.take_transaction_options();
                 let mut attempt = 0;
                 loop {
                     attempt += 1;
-                    let mut tx = self.client.begin_read_write(tag.clone()).await?;
+                    let mut tx = self
+                        .client
+                        .begin_read_write(tag.clone(), &tx_options)
+                        .await?;
                     let result = match tx.batch_update(requests.clone(), &options).await {
                         Ok(counts) => tx.commit().await.map(|info| (counts, info)),
                         Err((error, _)) => {
@@ -272,14 +372,14 @@ impl SpannerConnection {
                     };
                     match result {
                         Ok((counts, info)) => {
-                            self.last_commit_timestamp = info.timestamp;
+                            self.record_commit(info);
                             return Ok(counts);
                         }
                         Err(error)
                             if crate::is_retryable(&error)
                                 && attempt < self.max_autocommit_attempts =>
                         {
-                            abort_backoff(attempt).await;
+                            abort_backoff_after(&error, attempt).await;
                         }
                         Err(error) => return Err(error),
                     }
@@ -340,6 +440,39 @@ impl SpannerConnection {
             .await
     }
 
+    /// Batch DML in the open read-write transaction, recorded and retried internally
+    /// when the transaction retries aborts.
+    async fn batch_in_transaction(
+        &mut self,
+        requests: Vec<SqlRequest>,
+        options: RequestOptions,
+    ) -> Result<Vec<u64>, Error> {
+        loop {
+            let TransactionState::ReadWrite(tx) = &mut self.transaction else {
+                return Err(SpannerError::TransactionNotActive.into());
+            };
+            let result = tx.batch_update(requests.clone(), &options).await;
+            match result {
+                Err((error, _)) if self.retries_internally(&error) => {
+                    let upto = self.replay.as_ref().map_or(0, |log| log.len());
+                    self.recover(error, upto, false).await?;
+                }
+                result => {
+                    if let Some(log) = &mut self.replay {
+                        let outcome = match &result {
+                            Ok(counts) => Ok(counts.clone()),
+                            Err((error, counts)) => {
+                                Err((crate::spanner_code(error), counts.clone()))
+                            }
+                        };
+                        log.record_batch(requests, options, outcome);
+                    }
+                    return result.map_err(|(error, _)| error);
+                }
+            }
+        }
+    }
+
     pub(crate) fn single_request(sql: String, arguments: SpannerArguments) -> SqlRequest {
         SqlRequest {
             sql,
@@ -348,20 +481,14 @@ impl SpannerConnection {
     }
 }
 
-/// Waits before attempt `attempt + 1` of a transaction Spanner aborted: exponential
-/// backoff from 20 ms, capped at about 1.3 s. Used by [`retry_transaction`](crate::retry_transaction)
-/// and the driver's autocommit retries; exposed for retry loops of your own.
-pub async fn abort_backoff(attempt: u32) {
-    let millis = 10u64.saturating_mul(1 << attempt.min(7));
-    tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
-}
-
 impl Connection for SpannerConnection {
     type Database = Spanner;
     type Options = SpannerConnectOptions;
 
     async fn close(mut self) -> Result<(), Error> {
         self.flush_pending_rollback().await?;
+        #[cfg(feature = "migrate")]
+        self.release_migration_lock().await?;
         if let TransactionState::ReadWrite(tx) =
             std::mem::replace(&mut self.transaction, TransactionState::None)
         {
@@ -379,8 +506,15 @@ impl Connection for SpannerConnection {
     /// per-statement options. A lost server shows up as an error on the next statement.
     async fn ping(&mut self) -> Result<(), Error> {
         self.flush_pending_rollback().await?;
+        // A migrator that failed returns its connection without `unlock`: release the
+        // migration lock rather than keep renewing it from a pooled connection.
+        #[cfg(feature = "migrate")]
+        if let Err(error) = self.release_migration_lock().await {
+            tracing::warn!(%error, "releasing the migration lock failed; it expires by itself");
+        }
         self.next_request = RequestOptions::default();
         self.next_transaction_tag = None;
+        self.next_transaction_options = None;
         self.next_begin = BeginMode::ReadWrite;
         Ok(())
     }

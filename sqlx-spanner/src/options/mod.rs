@@ -11,6 +11,7 @@ use tokio::sync::OnceCell;
 
 use crate::client::admin::SpannerAdmin;
 use crate::client::{ClientSettings, SpannerClient};
+use crate::transaction_options::{IsolationLevel, SpannerTransactionOptions};
 use crate::SpannerConnection;
 
 /// The longest wait for the next message of a result stream when no statement deadline is
@@ -71,6 +72,9 @@ pub struct SpannerConnectOptions {
     pub(crate) session_maintenance_interval: Duration,
     pub(crate) ddl_timeout: Option<Duration>,
     pub(crate) log_settings: LogSettings,
+    /// Defaults of every read-write transaction of the connections.
+    pub(crate) transaction_options: SpannerTransactionOptions,
+    pub(crate) retry_aborts_internally: bool,
     shared: Arc<SharedClients>,
 }
 
@@ -132,6 +136,8 @@ impl SpannerConnectOptions {
             session_maintenance_interval: Duration::from_secs(60),
             ddl_timeout: None,
             log_settings: LogSettings::default(),
+            transaction_options: SpannerTransactionOptions::default(),
+            retry_aborts_internally: false,
             shared: Arc::default(),
         }
     }
@@ -206,6 +212,58 @@ impl SpannerConnectOptions {
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self.changed()
+    }
+
+    /// The isolation level of read-write transactions (default: Spanner's, serializable).
+    /// URL option `isolation_level=serializable|repeatable_read`.
+    pub fn isolation_level(mut self, level: IsolationLevel) -> Self {
+        self.transaction_options.isolation_level = Some(level);
+        self
+    }
+
+    /// The longest Spanner may delay commits to batch them (0-500 ms). URL option
+    /// `max_commit_delay` (a duration, e.g. `50ms`).
+    pub fn max_commit_delay(mut self, delay: Duration) -> Self {
+        self.transaction_options.max_commit_delay = Some(delay);
+        self
+    }
+
+    /// Ask Spanner for commit statistics on every commit
+    /// ([`SpannerConnection::last_commit_stats`]). URL option `return_commit_stats`.
+    pub fn return_commit_stats(mut self, on: bool) -> Self {
+        self.transaction_options.return_commit_stats = on;
+        self
+    }
+
+    /// Exclude read-write transactions from change streams that allow it. URL option
+    /// `exclude_txn_from_change_streams`.
+    pub fn exclude_txn_from_change_streams(mut self, on: bool) -> Self {
+        self.transaction_options.exclude_txn_from_change_streams = on;
+        self
+    }
+
+    /// All transaction defaults at once (see [`SpannerTransactionOptions`]).
+    pub fn transaction_options(mut self, options: SpannerTransactionOptions) -> Self {
+        self.transaction_options = options;
+        self
+    }
+
+    /// Retry aborted read-write transactions inside the driver (default off; URL option
+    /// `retry_aborts_internally`), as Google's JDBC driver does: each statement of a
+    /// transaction and a checksum of the results the application consumed are recorded;
+    /// when Spanner aborts the transaction the driver begins a new one, replays the
+    /// statements and, if every result is the same, carries on as if nothing happened.
+    /// If a result differs the transaction fails with
+    /// [`SpannerError::AbortedDueToConcurrentModification`](crate::SpannerError::AbortedDueToConcurrentModification).
+    /// Costs memory for the recorded statements and a replay on abort.
+    pub fn retry_aborts_internally(mut self, on: bool) -> Self {
+        self.retry_aborts_internally = on;
+        self
+    }
+
+    /// The transaction defaults.
+    pub fn get_transaction_options(&self) -> &SpannerTransactionOptions {
+        &self.transaction_options
     }
 
     /// Deadline of every RPC other than a statement: creating sessions, begin, commit,

@@ -9,7 +9,9 @@
 //! `min_sessions`, `max_sessions`, `channels`, and durations (`30s`, `500ms`, `2m`, or a
 //! bare number of seconds): `connect_timeout`, `rpc_timeout`, `statement_timeout`,
 //! `keepalive_interval` (`0` turns keep-alive off), `keepalive_timeout`,
-//! `session_maintenance_interval`, `ddl_timeout`.
+//! `session_maintenance_interval`, `ddl_timeout`; transaction defaults `isolation_level`
+//! (`serializable`, `repeatable_read`), `max_commit_delay` (a duration, e.g. `50ms`),
+//! `return_commit_stats`, `exclude_txn_from_change_streams`, `retry_aborts_internally`.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -19,6 +21,7 @@ use url::Url;
 
 use super::SpannerConnectOptions;
 use crate::error::SpannerError;
+use crate::transaction_options::IsolationLevel;
 
 fn config_error(message: String) -> Error {
     SpannerError::Config(message).into()
@@ -126,6 +129,19 @@ pub(super) fn from_url(url: &Url) -> Result<SpannerConnectOptions, Error> {
                 options.session_maintenance_interval(parse_duration(&key, &value)?)
             }
             "ddl_timeout" => options.ddl_timeout(parse_duration(&key, &value)?),
+            "isolation_level" => {
+                options.isolation_level(IsolationLevel::parse(&value).ok_or_else(|| {
+                    config_error(format!(
+                        "isolation_level: expected serializable or repeatable_read, got {value:?}"
+                    ))
+                })?)
+            }
+            "max_commit_delay" => options.max_commit_delay(parse_duration(&key, &value)?),
+            "return_commit_stats" => options.return_commit_stats(parse_bool(&key, &value)?),
+            "exclude_txn_from_change_streams" => {
+                options.exclude_txn_from_change_streams(parse_bool(&key, &value)?)
+            }
+            "retry_aborts_internally" => options.retry_aborts_internally(parse_bool(&key, &value)?),
             other => return Err(config_error(format!("unknown option {other:?} in {url}"))),
         };
     }
@@ -143,6 +159,25 @@ pub(super) fn to_url(options: &SpannerConnectOptions) -> Url {
     }
     if let Some(endpoint) = &options.endpoint {
         query.push(format!("endpoint={endpoint}"));
+    }
+    let tx = &options.transaction_options;
+    if let Some(level) = tx.isolation_level {
+        query.push(format!(
+            "isolation_level={}",
+            level.as_str().to_ascii_lowercase()
+        ));
+    }
+    if let Some(delay) = tx.max_commit_delay {
+        query.push(format!("max_commit_delay={}ms", delay.as_millis()));
+    }
+    if tx.return_commit_stats {
+        query.push("return_commit_stats=true".to_string());
+    }
+    if tx.exclude_txn_from_change_streams {
+        query.push("exclude_txn_from_change_streams=true".to_string());
+    }
+    if options.retry_aborts_internally {
+        query.push("retry_aborts_internally=true".to_string());
     }
     query.push(format!("min_sessions={}", options.min_sessions));
     query.push(format!("max_sessions={}", options.max_sessions));
@@ -188,6 +223,28 @@ mod tests {
         let back = SpannerConnectOptions::from_url(&o.to_url_lossy()).unwrap();
         assert_eq!(back.database_path(), o.database_path());
         assert_eq!(back.emulator_host, o.emulator_host);
+    }
+
+    #[test]
+    fn parses_transaction_options() {
+        let o = SpannerConnectOptions::from_str(
+            "spanner://projects/p/instances/i/databases/d?isolation_level=repeatable_read\
+             &max_commit_delay=50ms&return_commit_stats=true&exclude_txn_from_change_streams=1\
+             &retry_aborts_internally=true",
+        )
+        .unwrap();
+        let tx = o.get_transaction_options();
+        assert_eq!(tx.isolation_level, Some(IsolationLevel::RepeatableRead));
+        assert_eq!(tx.max_commit_delay, Some(Duration::from_millis(50)));
+        assert!(tx.return_commit_stats && tx.exclude_txn_from_change_streams);
+        assert!(o.retry_aborts_internally);
+        let back = SpannerConnectOptions::from_url(&o.to_url_lossy()).unwrap();
+        assert_eq!(back.get_transaction_options(), tx);
+        assert!(back.retry_aborts_internally);
+        assert!(SpannerConnectOptions::from_str(
+            "spanner://projects/p/instances/i/databases/d?isolation_level=snapshot"
+        )
+        .is_err());
     }
 
     #[test]
