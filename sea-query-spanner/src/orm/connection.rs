@@ -254,14 +254,13 @@ impl SpannerDatabase {
                 },
                 Err(error) => {
                     // Rolling back an aborted transaction may fail; it is gone either way.
-                    let rollback = txn.rollback().await;
+                    // The callback's error is what the caller needs: a failed rollback is
+                    // only logged (Spanner ends the transaction by itself).
+                    if let Err(rollback_error) = txn.rollback().await {
+                        tracing::debug!(%rollback_error, "rollback after a failed callback");
+                    }
                     if !(aborted_inside && attempt < max_attempts) {
-                        return match rollback {
-                            Err(rollback_error) if !aborted_inside => {
-                                Err(TransactionError::Connection(rollback_error))
-                            }
-                            _ => Err(TransactionError::Transaction(error)),
-                        };
+                        return Err(TransactionError::Transaction(error));
                     }
                 }
             }
