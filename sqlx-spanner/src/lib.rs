@@ -27,11 +27,14 @@ mod client;
 mod column;
 mod connection;
 mod database;
+mod describe;
 mod error;
 #[cfg(feature = "migrate")]
 mod migrate;
 mod mutation;
 mod options;
+#[cfg(feature = "_macros")]
+mod query_macros;
 mod query_result;
 mod request_options;
 mod row;
@@ -41,6 +44,7 @@ mod statement;
 mod testing;
 mod timestamp_bound;
 mod transaction;
+mod type_checking;
 mod type_info;
 pub mod types;
 mod value;
