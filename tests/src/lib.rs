@@ -4,6 +4,7 @@
 //! starts itself (killed when the test process exits). Every test gets its own database,
 //! so tests run in parallel. If no emulator can be started the test fails loudly.
 
+pub mod checked;
 pub mod entities;
 pub mod fault;
 
