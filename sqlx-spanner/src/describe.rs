@@ -39,11 +39,13 @@ pub(crate) async fn describe(
 ) -> Result<Describe<Spanner>, Error> {
     let prepared = prepare_sql(sql).map_err(|e| SpannerError::Sql(e.to_string()))?;
     let dml = match prepared.kind {
-        StatementKind::Query => false,
         StatementKind::Dml => true,
+        // Spanner judges anything else that is not DDL (and reports a syntax error itself).
+        StatementKind::Query | StatementKind::Other => false,
         _ => {
             return Err(SpannerError::Unsupported(
-                "only queries and DML statements can be described".to_string(),
+                "only queries and DML statements can be described (not DDL or empty text)"
+                    .to_string(),
             )
             .into())
         }

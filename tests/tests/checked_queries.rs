@@ -128,3 +128,85 @@ async fn query_scalar_and_then_return() {
     let id: i64 = row.SingerId;
     assert_eq!((id, row.FirstName.as_deref()), (3, Some("Cat")));
 }
+
+async fn describe(
+    pool: &SpannerPool,
+    sql: &'static str,
+) -> Result<sqlx::Describe<sqlx_spanner::Spanner>, sqlx::Error> {
+    use sqlx::{Executor, SqlSafeStr};
+    let mut conn = pool.acquire().await.expect("acquire");
+    tokio::time::timeout(LIMIT, conn.describe(sql.into_sql_str()))
+        .await
+        .expect("describe in time")
+}
+
+/// What the macros see at build time: Spanner's inferred parameter types and the traced
+/// nullability.
+#[tokio::test]
+async fn describe_infers_parameters_and_nullability() {
+    use sqlx::{Column, Either, TypeInfo};
+    let pool = pool().await;
+    let d = describe(
+        &pool,
+        "SELECT SingerId, s.FirstName AS f, UPPER(LastName) AS u, * FROM Singers s WHERE SingerId = @p1 AND Birth < @p2",
+    )
+    .await
+    .expect("describe");
+    let Some(Either::Left(params)) = &d.parameters else {
+        panic!("parameter types expected: {:?}", d.parameters);
+    };
+    let params: Vec<&str> = params.iter().map(|p| p.name()).collect();
+    assert_eq!(params, ["INT64", "DATE"]);
+    let names: Vec<&str> = d.columns.iter().map(|c| c.name()).collect();
+    assert_eq!(names[..3], ["SingerId", "f", "u"]);
+    // `*` mixed with other items is not traced.
+    assert_eq!(d.nullable, vec![None; 8]);
+
+    let d = describe(
+        &pool,
+        "SELECT SingerId, s.FirstName AS f, UPPER(LastName) AS u FROM Singers s",
+    )
+    .await
+    .expect("describe");
+    assert_eq!(d.nullable, [Some(false), Some(true), None]);
+
+    let d = describe(&pool, "SELECT * FROM Singers")
+        .await
+        .expect("describe");
+    assert_eq!(
+        d.nullable,
+        [Some(false), Some(true), Some(false), Some(true), Some(true)]
+    );
+
+    let d = describe(
+        &pool,
+        "DELETE FROM Singers WHERE LastName = ? THEN RETURN SingerId, Tags",
+    )
+    .await
+    .expect("describe DML");
+    let Some(Either::Left(params)) = &d.parameters else {
+        panic!("parameter types expected");
+    };
+    assert_eq!(params[0].name(), "STRING");
+    assert_eq!(d.nullable, [Some(false), Some(true)]);
+    assert_eq!(d.columns[1].type_info().name(), "ARRAY<STRING>");
+}
+
+/// A wrong column or a syntax error fails `describe` with Spanner's message (at build time:
+/// a compile error).
+#[tokio::test]
+async fn describe_reports_spanner_errors() {
+    let pool = pool().await;
+    let error = describe(&pool, "SELECT SingerID, Nme FROM Singers")
+        .await
+        .expect_err("unknown column");
+    let message = error.to_string();
+    assert!(message.contains("Nme"), "{message}");
+    assert_eq!(
+        sqlx_spanner::spanner_code(&error),
+        Some(sqlx_spanner::SpannerCode::InvalidArgument),
+        "{message}"
+    );
+    let error = describe(&pool, "SELEC 1").await.expect_err("syntax error");
+    assert!(sqlx_spanner::spanner_code(&error).is_some(), "{error}");
+}
