@@ -7,6 +7,7 @@ use crate::{Spanner, SpannerTypeInfo};
 
 /// A column of a result set.
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "offline", derive(serde::Serialize, serde::Deserialize))]
 pub struct SpannerColumn {
     pub(crate) ordinal: usize,
     pub(crate) name: UStr,

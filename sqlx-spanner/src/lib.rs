@@ -28,6 +28,7 @@ mod client;
 mod column;
 mod connection;
 mod database;
+mod describe;
 mod error;
 #[cfg(feature = "migrate")]
 mod migrate;
@@ -35,6 +36,8 @@ mod migrate;
 mod migration_lock;
 mod mutation;
 mod options;
+#[cfg(feature = "_macros")]
+mod query_macros;
 mod query_result;
 mod replay;
 mod request_options;
@@ -47,6 +50,7 @@ mod testing;
 mod timestamp_bound;
 mod transaction;
 mod transaction_options;
+mod type_checking;
 mod type_info;
 pub mod types;
 mod value;

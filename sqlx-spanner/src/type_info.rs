@@ -8,6 +8,7 @@ use sqlx_core::type_info::TypeInfo;
 /// A GoogleSQL data type, as Cloud Spanner reports it for result columns and as the driver
 /// declares it for query parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "offline", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub enum SpannerType {
     /// `BOOL`
@@ -95,7 +96,15 @@ impl SpannerType {
 }
 
 /// Type information of a value: the [`SpannerType`] plus the sqlx [`TypeInfo`] contract.
+///
+/// With the `offline` feature it serializes as its [`SpannerType`] (the query macros' offline
+/// data).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "offline",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(from = "SpannerType", into = "SpannerType")
+)]
 pub struct SpannerTypeInfo {
     ty: SpannerType,
     /// Static for scalar types, so that creating and cloning their type information (once
@@ -162,6 +171,12 @@ impl SpannerTypeInfo {
 impl From<SpannerType> for SpannerTypeInfo {
     fn from(ty: SpannerType) -> Self {
         SpannerTypeInfo::new(ty)
+    }
+}
+
+impl From<SpannerTypeInfo> for SpannerType {
+    fn from(info: SpannerTypeInfo) -> Self {
+        info.ty
     }
 }
 

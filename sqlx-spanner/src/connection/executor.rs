@@ -364,15 +364,6 @@ impl<'c> Executor<'c> for &'c mut SpannerConnection {
     where
         'c: 'e,
     {
-        Box::pin(async move {
-            let statement = self.prepare_with(sql, &[]).await?;
-            let columns = statement.columns.columns.clone();
-            let nullable = vec![None; columns.len()];
-            Ok(Describe {
-                columns,
-                parameters: Some(Either::Right(statement.parameters)),
-                nullable,
-            })
-        })
+        Box::pin(async move { crate::describe::describe(&self.client, sql.as_str()).await })
     }
 }
