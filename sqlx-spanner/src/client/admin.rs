@@ -265,7 +265,8 @@ impl SpannerAdmin {
         }
     }
 
-    /// Drops the database.
+    /// Drops the database (used by `MigrateDatabase`, feature `migrate`).
+    #[cfg_attr(not(feature = "migrate"), allow(dead_code))]
     pub(crate) async fn drop_database(&self, database_path: &str) -> Result<(), Error> {
         let request = DropDatabaseRequest {
             database: database_path.to_string(),
