@@ -303,7 +303,8 @@ fn mixed_literal_and_placeholder() {
         rewrite("SELECT '?', ?, \"?\", ? /* ? */ -- ?\n, ?"),
         "SELECT '?', @p1, \"?\", @p2 /* ? */ -- ?\n, @p3"
     );
-    assert_eq!(rewrite("a=?AND b=?"), "a=@p1AND b=@p2");
+    // `@p1AND` would be one parameter named `p1AND`: the rewriter keeps the word apart.
+    assert_eq!(rewrite("a=?AND b=?"), "a=@p1 AND b=@p2");
 }
 
 #[test]
