@@ -72,14 +72,16 @@ impl Routing {
 
 /// Retry policy for one RPC: only transport-level unavailability, briefly, so that a dead
 /// server is reported within seconds. (Requests are idempotent: a retried statement carries
-/// the same sequence number, a retried commit the same transaction id.)
+/// the same sequence number, a retried commit the same transaction id.) `CANCELLED` is
+/// included because tonic reports a call whose connection closed under it that way (see
+/// [`normalize`]); the driver never cancels a call it still waits for.
 pub(crate) fn transient_retry() -> Option<RetrySetting> {
     Some(RetrySetting {
         from_millis: 10,
         max_delay: Some(Duration::from_millis(500)),
         factor: 2,
         take: 3,
-        codes: vec![Code::Unavailable],
+        codes: vec![Code::Unavailable, Code::Cancelled],
     })
 }
 
@@ -105,7 +107,12 @@ pub(crate) fn deadline_exceeded(what: &str, limit: Duration) -> Status {
 /// Reports transport failures (connection refused, reset, closed, keep-alive timeout) as
 /// `UNAVAILABLE`; every other status passes unchanged.
 pub(crate) fn normalize(status: Status) -> Status {
-    if status.code() == Code::Unknown && is_transport_failure(&status) {
+    let transport_failure = match status.code() {
+        Code::Unknown => is_transport_failure(&status),
+        Code::Cancelled => is_connection_cancellation(&status),
+        _ => false,
+    };
+    if transport_failure {
         return Status::new(
             Code::Unavailable,
             format!("connection to Spanner failed: {}", describe_chain(&status)),
@@ -126,6 +133,14 @@ fn is_transport_failure(status: &Status) -> bool {
         || message.contains("connection error")
         || message.contains("error trying to connect")
         || message.contains("error reading a body from connection")
+}
+
+/// hyper cancels the calls still waiting on a connection that closed (a cut or reset
+/// connection) and tonic reports them as `CANCELLED` "operation was canceled". The caller
+/// did not cancel them (in Rust a call is cancelled by dropping its future, which leaves
+/// nobody to see a status), so this is a lost connection like any other.
+fn is_connection_cancellation(status: &Status) -> bool {
+    status.message().starts_with("operation was canceled")
 }
 
 fn describe_chain(status: &Status) -> String {
@@ -180,6 +195,20 @@ mod tests {
 
         let server_error = Status::new(Code::Unknown, "something on the server");
         assert_eq!(normalize(server_error).code(), Code::Unknown);
+    }
+
+    #[test]
+    fn calls_cancelled_by_a_closed_connection_become_unavailable() {
+        // What tonic makes of hyper's `Canceled` error (`Status::cancelled(err.to_string())`)
+        // when the connection under a waiting call closes: seen on a connection cut
+        // mid-stream (tests/faults.rs), where it must lead to a restarted read.
+        let cancelled = Status::cancelled("operation was canceled");
+        let normalized = normalize(cancelled);
+        assert_eq!(normalized.code(), Code::Unavailable);
+        assert!(is_resumable(&normalized));
+
+        let other = Status::cancelled("cancelled by the server for another reason");
+        assert_eq!(normalize(other).code(), Code::Cancelled);
     }
 
     #[test]

@@ -318,18 +318,39 @@ impl ResultStream {
             Err(status)
                 if rpc::is_resumable(&status) && self.resumable && self.resumes < MAX_RESUMES =>
             {
-                self.resumes += 1;
-                tracing::debug!(%status, resumes = self.resumes, "resuming a Spanner result stream");
                 self.unconfirmed.clear();
                 self.unconfirmed_bytes = 0;
-                let wait = self.deadlines.next_wait(self.deadline);
-                let restart = self.source.restart(self.resume_token.clone());
-                match tokio::time::timeout(wait, restart).await {
-                    Ok(result) => result.map_err(|s| status_to_error(rpc::normalize(s))),
-                    Err(_) => Err(status_to_error(rpc::deadline_exceeded("the query", wait))),
-                }
+                self.reopen(status).await
             }
             Err(status) => Err(status_to_error(status)),
+        }
+    }
+
+    /// Opens the stream again after `status` broke it: from the last resume token, or from
+    /// the start when nothing was yielded. A reopening that fails the same transient way
+    /// (the channel may still hold the dead connection) counts as one more resume and is
+    /// tried again after a short backoff.
+    async fn reopen(&mut self, mut status: Status) -> Result<(), Error> {
+        let mut failed_reopenings = 0;
+        loop {
+            self.resumes += 1;
+            tracing::debug!(%status, resumes = self.resumes, "resuming a Spanner result stream");
+            if failed_reopenings > 0 {
+                let delay = crate::backoff::abort_backoff_delay(None, failed_reopenings);
+                tokio::time::sleep(delay).await;
+            }
+            let wait = self.deadlines.next_wait(self.deadline);
+            let restart = self.source.restart(self.resume_token.clone());
+            let failure = match tokio::time::timeout(wait, restart).await {
+                Ok(Ok(())) => return Ok(()),
+                Ok(Err(failure)) => rpc::normalize(failure),
+                Err(_) => return Err(status_to_error(rpc::deadline_exceeded("the query", wait))),
+            };
+            if !rpc::is_resumable(&failure) || self.resumes >= MAX_RESUMES {
+                return Err(status_to_error(failure));
+            }
+            failed_reopenings += 1;
+            status = failure;
         }
     }
 }

@@ -62,6 +62,8 @@ pub(crate) struct CannedSource {
     position: usize,
     delivered: usize,
     failures: Vec<usize>,
+    /// How many of the next reopenings fail as a closed connection does.
+    failing_restarts: usize,
     pub(crate) restarts: Vec<Vec<u8>>,
 }
 
@@ -79,6 +81,10 @@ impl CannedSource {
 
     pub(crate) fn restart(&mut self, token: &[u8]) -> Result<(), Status> {
         self.restarts.push(token.to_vec());
+        if self.failing_restarts > 0 {
+            self.failing_restarts -= 1;
+            return Err(Status::cancelled("operation was canceled"));
+        }
         self.position = if token.is_empty() {
             0
         } else {
@@ -99,6 +105,7 @@ fn stream_of(parts: Vec<PartialResultSet>, failures: Vec<usize>) -> ResultStream
             position: 0,
             delivered: 0,
             failures,
+            failing_restarts: 0,
             restarts: Vec::new(),
         })),
         deadlines(),
@@ -274,6 +281,34 @@ fn resumes_from_the_last_token_without_duplicates() {
         unreachable!()
     };
     assert_eq!(source.restarts, vec![b"t1".to_vec(), b"t3".to_vec()]);
+}
+
+#[test]
+fn a_reopening_that_fails_on_the_dead_connection_is_tried_again() {
+    let parts = vec![
+        PartialResultSet {
+            metadata: Some(metadata(1)),
+            values: vec![s("a")],
+            resume_token: b"t0".to_vec(),
+            ..PartialResultSet::default()
+        },
+        PartialResultSet {
+            values: vec![s("b")],
+            last: true,
+            ..PartialResultSet::default()
+        },
+    ];
+    let mut stream = stream_of(parts, vec![1]);
+    let PartSource::Canned(source) = &mut stream.source else {
+        unreachable!()
+    };
+    source.failing_restarts = 2;
+    let got = block_on(collect(&mut stream)).unwrap();
+    assert_eq!(got, vec![vec![s("a")], vec![s("b")]]);
+    let PartSource::Canned(source) = &stream.source else {
+        unreachable!()
+    };
+    assert_eq!(source.restarts, vec![b"t0".to_vec(); 3]);
 }
 
 #[test]
