@@ -15,10 +15,10 @@ pub struct SpannerColumn {
 }
 
 impl SpannerColumn {
-    pub(crate) fn new(ordinal: usize, name: String, type_info: SpannerTypeInfo) -> Self {
+    pub(crate) fn new(ordinal: usize, name: &str, type_info: SpannerTypeInfo) -> Self {
         SpannerColumn {
             ordinal,
-            name: UStr::new(&name),
+            name: UStr::new(name),
             type_info,
         }
     }

@@ -55,7 +55,7 @@ pub(crate) fn columns_from_metadata(metadata: Option<&ResultSetMetadata>) -> Arc
                         .as_ref()
                         .map(from_proto_type)
                         .unwrap_or(crate::SpannerType::Unknown(0));
-                    SpannerColumn::new(ordinal, field.name.clone(), SpannerTypeInfo::new(ty))
+                    SpannerColumn::new(ordinal, &field.name, SpannerTypeInfo::new(ty))
                 })
                 .collect()
         })
@@ -241,6 +241,15 @@ impl ResultStream {
             finished: false,
             deadlines,
             deadline,
+        }
+    }
+
+    /// The request this stream was opened with (to send it again elsewhere).
+    pub(crate) fn into_request(self) -> Option<ExecuteSqlRequest> {
+        match self.source {
+            PartSource::Grpc { request, .. } => Some(request),
+            #[cfg(test)]
+            PartSource::Canned(_) => None,
         }
     }
 

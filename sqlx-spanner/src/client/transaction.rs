@@ -139,6 +139,19 @@ async fn open_stream(
     routing: Routing,
     deadline: Option<Instant>,
 ) -> Result<ResultStream, Error> {
+    try_open_stream(session, request, routing, deadline)
+        .await
+        .map_err(|(error, _)| error)
+}
+
+/// [`open_stream`], handing the request back on failure so that it can be sent again on
+/// another session without keeping a copy of it for every attempt.
+async fn try_open_stream(
+    session: &mut Session,
+    request: ExecuteSqlRequest,
+    routing: Routing,
+    deadline: Option<Instant>,
+) -> Result<ResultStream, (Error, Option<ExecuteSqlRequest>)> {
     let deadlines = session.deadlines();
     let wait = deadlines.next_wait(deadline);
     let call = session.grpc().execute_streaming_sql(
@@ -147,7 +160,10 @@ async fn open_stream(
         rpc::transient_retry(),
     );
     let result = rpc::with_deadline(wait, "ExecuteStreamingSql", call).await;
-    let response = session.check(result)?;
+    let response = match session.check(result) {
+        Ok(response) => response,
+        Err(error) => return Err((error, Some(request))),
+    };
     let mut stream = ResultStream::new(
         response.into_inner(),
         session.grpc_clone(),
@@ -160,7 +176,7 @@ async fn open_stream(
         if is_session_lost(&error) {
             session.invalidate();
         }
-        return Err(error);
+        return Err((error, stream.into_request()));
     }
     Ok(stream)
 }
@@ -225,19 +241,22 @@ impl SpannerClient {
         );
         let mut attempt = 1;
         loop {
-            match open_stream(&mut session, request.clone(), Routing::AnyReplica, deadline).await {
+            match try_open_stream(&mut session, request, Routing::AnyReplica, deadline).await {
                 Ok(stream) => {
                     return Ok(SessionStream {
                         stream,
                         _session: session,
                     })
                 }
-                Err(error) if is_session_lost(&error) && attempt < SESSION_ATTEMPTS => {
+                Err((error, Some(again)))
+                    if is_session_lost(&error) && attempt < SESSION_ATTEMPTS =>
+                {
                     attempt += 1;
                     session = self.session_for(Routing::AnyReplica).await?;
+                    request = again;
                     request.session = session.name().to_string();
                 }
-                Err(error) => return Err(error),
+                Err((error, _)) => return Err(error),
             }
         }
     }

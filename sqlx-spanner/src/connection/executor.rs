@@ -169,7 +169,7 @@ impl SpannerConnection {
                         });
                         let opened = match &mut self.transaction {
                             TransactionState::ReadWrite(tx) => {
-                                tx.execute_streaming(prepared.request.clone(), &options).await
+                                tx.execute_streaming(prepared.request, &options).await
                             }
                             _ => Err(SpannerError::TransactionNotActive.into()),
                         };
