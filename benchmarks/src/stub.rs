@@ -106,6 +106,8 @@ struct State {
     config: StubConfig,
     calls: CallCounts,
     next_id: AtomicU64,
+    /// Sessions numbered below this are unknown to the stub ("Session not found").
+    forgotten_below: AtomicU64,
     /// The scan result, built once.
     scan: Vec<PartialResultSet>,
 }
@@ -113,6 +115,20 @@ struct State {
 impl State {
     fn next_id(&self) -> u64 {
         self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// `NOT_FOUND` for a session the stub was told to forget, as Spanner answers for a
+    /// session it deleted.
+    fn check_session(&self, name: &str) -> Result<(), Status> {
+        let number = name
+            .rsplit_once("/sessions/stub-")
+            .and_then(|(_, n)| n.parse::<u64>().ok());
+        match number {
+            Some(n) if n < self.forgotten_below.load(Ordering::Relaxed) => {
+                Err(Status::not_found(format!("Session not found: {name}")))
+            }
+            _ => Ok(()),
+        }
     }
 }
 
@@ -135,6 +151,7 @@ impl SpannerStub {
                 config,
                 calls: CallCounts::default(),
                 next_id: AtomicU64::new(1),
+                forgotten_below: AtomicU64::new(0),
                 scan,
             }),
         }
@@ -454,6 +471,7 @@ fn streaming_sql(
     state: &State,
     request: ExecuteSqlRequest,
 ) -> Result<Vec<PartialResultSet>, Status> {
+    state.check_session(&request.session)?;
     let transaction = inline_begin(request.transaction.as_ref());
     if is_dml(&request.sql) {
         return Ok(vec![PartialResultSet {
@@ -490,7 +508,8 @@ fn streaming_sql(
     Ok(parts)
 }
 
-fn execute_sql(_state: &State, request: ExecuteSqlRequest) -> Result<ResultSet, Status> {
+fn execute_sql(state: &State, request: ExecuteSqlRequest) -> Result<ResultSet, Status> {
+    state.check_session(&request.session)?;
     let transaction = inline_begin(request.transaction.as_ref());
     if is_dml(&request.sql) {
         return Ok(ResultSet {
@@ -609,6 +628,13 @@ impl StubServer {
     /// `127.0.0.1:PORT`, to be used as an emulator host.
     pub fn host(&self) -> String {
         self.addr.to_string()
+    }
+
+    /// Forgets every session created so far: statements on them fail with `NOT_FOUND`
+    /// ("Session not found"), as on Spanner after a session was deleted or expired.
+    pub fn forget_sessions(&self) {
+        let next = self.state.next_id.load(Ordering::Relaxed);
+        self.state.forgotten_below.store(next, Ordering::Relaxed);
     }
 
     /// The calls the stub received.

@@ -111,3 +111,30 @@ async fn unknown_methods_are_unimplemented() {
     .expect_err("not served");
     assert_eq!(status.code(), tonic::Code::Unimplemented);
 }
+
+#[tokio::test]
+async fn a_read_whose_session_was_lost_is_retried_on_a_new_session() {
+    let stub = StubServer::start(StubConfig {
+        grant_multiplexed: false,
+        ..StubConfig::default()
+    })
+    .await
+    .expect("stub starts");
+    let pool = pool(&stub).await;
+    stub.forget_sessions();
+    let sessions = stub.calls().of("CreateSession");
+    let reads = stub.calls().of("ExecuteStreamingSql");
+    let row = tokio::time::timeout(
+        LIMIT,
+        sqlx::query("SELECT Id, Name, Qty FROM Items WHERE Id = @p1")
+            .bind(9_i64)
+            .fetch_one(&pool),
+    )
+    .await
+    .expect("within the limit")
+    .expect("the read succeeds on a new session");
+    assert_eq!(row.try_get::<i64, _>("Qty").expect("Qty"), 27);
+    // The statement went out twice (lost session, then a new one), and a session was made.
+    assert_eq!(stub.calls().of("ExecuteStreamingSql"), reads + 2);
+    assert_eq!(stub.calls().of("CreateSession"), sessions + 1);
+}
