@@ -89,7 +89,8 @@ async fn run() -> Result<String, BoxError> {
          so that a stream cut by a transport failure can be resumed without yielding a row \
          twice (docs/reliability.md). The emulator sends no resume tokens, so on the emulator \
          a scan holds up to 16 MiB before rows are released; Cloud Spanner sends tokens every \
-         few messages. The footprint does not grow with the table.\n",
+         few messages. So the `fetch` figure is bounded by that hold-back and the transport's \
+         buffers, not by the table size (this run measures one table size only).\n",
         peak_stream.saturating_sub(base),
         peak_all.saturating_sub(base),
     ))
