@@ -10,7 +10,10 @@
 
 use std::time::Duration;
 
+use tracing::Level;
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::format::FmtSpan;
+use tracing_subscriber::prelude::*;
 
 const NOTES: &str = "CREATE TABLE Notes (Id INT64 NOT NULL, Body STRING(MAX)) PRIMARY KEY (Id)";
 
@@ -21,11 +24,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .execute(&pool)
         .await?;
 
-    // From here on, print every span of the driver when it closes (RPC spans are DEBUG).
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_span_events(FmtSpan::CLOSE)
-        .with_ansi(false)
+    // From here on, print every span of the driver when it closes (RPC spans are DEBUG),
+    // and sqlx's statement log; nothing of the gRPC stack underneath.
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_span_events(FmtSpan::CLOSE)
+                .with_ansi(false),
+        )
+        .with(
+            Targets::new()
+                .with_target("sqlx_spanner", Level::DEBUG)
+                .with_target("sqlx::query", Level::DEBUG),
+        )
         .init();
 
     println!("--- a query (the bound value never appears) ---");
