@@ -70,7 +70,7 @@ impl SpannerCode {
         }
     }
 
-    fn from_grpc(code: Code) -> SpannerCode {
+    pub(crate) fn from_grpc(code: Code) -> SpannerCode {
         match code {
             Code::Cancelled => SpannerCode::Cancelled,
             Code::InvalidArgument => SpannerCode::InvalidArgument,

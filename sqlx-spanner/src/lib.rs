@@ -45,6 +45,7 @@ mod row;
 pub mod schema;
 pub mod sql;
 mod statement;
+mod telemetry;
 #[cfg(feature = "migrate")]
 mod testing;
 mod timestamp_bound;

@@ -250,6 +250,7 @@ impl SpannerConnection {
                 self.abandon_replay();
                 return Err(error);
             }
+            crate::telemetry::retry_event("internal", attempt + 1, &error);
             abort_backoff_after(&error, attempt).await;
             // Boxed: the replay future is large and would otherwise sit inside every
             // statement's and commit's future.

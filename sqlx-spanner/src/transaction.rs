@@ -16,11 +16,13 @@ use sqlx_core::acquire::Acquire;
 use sqlx_core::error::Error;
 use sqlx_core::sql_str::SqlStr;
 use sqlx_core::transaction::{Transaction, TransactionManager};
+use tracing::{Instrument as _, Span};
 
 use crate::backoff::abort_backoff_after;
 use crate::connection::{BeginMode, TransactionState};
 use crate::error::SpannerError;
 use crate::replay::ReplayLog;
+use crate::telemetry;
 use crate::{Spanner, SpannerConnection};
 
 /// Implementation of sqlx's [`TransactionManager`] for Spanner.
@@ -44,74 +46,31 @@ impl TransactionManager for SpannerTransactionManager {
         }
         conn.replay = None;
         conn.flush_pending_rollback().await?;
-        if let Some(statement) = statement {
-            return Err(SpannerError::Unsupported(format!(
-                "custom BEGIN statements ({}); use begin() or begin_read_only()",
-                statement.as_str()
-            ))
-            .into());
+        let span =
+            telemetry::transaction_span(&conn.options, matches!(mode, BeginMode::ReadOnly(_)));
+        let begun = begin_in_span(conn, statement, mode)
+            .instrument(span.clone())
+            .await;
+        if let Err(error) = &begun {
+            telemetry::end_transaction(&span, "begin_failed", Some(error));
+        } else {
+            conn.transaction_span = span;
         }
-        conn.transaction = match mode {
-            BeginMode::ReadWrite => {
-                let tag = conn.next_transaction_tag.take();
-                let options = conn.take_transaction_options();
-                let tx = conn.client.begin_read_write(tag.clone(), &options).await?;
-                conn.replay = conn
-                    .retry_aborts_internally
-                    .then(|| ReplayLog::new(tag, options));
-                TransactionState::ReadWrite(tx)
-            }
-            BeginMode::ReadOnly(bound) => {
-                TransactionState::ReadOnly(conn.client.begin_read_only(&bound).await?)
-            }
-        };
-        Ok(())
+        begun
     }
 
     async fn commit(conn: &mut SpannerConnection) -> Result<(), Error> {
-        conn.refused_nested_begin = false;
-        match std::mem::replace(&mut conn.transaction, TransactionState::None) {
-            TransactionState::ReadWrite(tx) => {
-                let mut result = tx.commit().await;
-                // With internal retry, an aborted commit is replayed in a new transaction
-                // and committed again (bounded: Spanner may keep aborting).
-                let mut rounds = 0;
-                loop {
-                    match result {
-                        Err(error) if conn.retries_internally(&error) && rounds < 20 => {
-                            rounds += 1;
-                            let upto = conn.replay.as_ref().map_or(0, ReplayLog::len);
-                            Box::pin(conn.recover(error, upto, false)).await?;
-                            result = match std::mem::replace(
-                                &mut conn.transaction,
-                                TransactionState::None,
-                            ) {
-                                TransactionState::ReadWrite(tx) => tx.commit().await,
-                                _ => Err(SpannerError::TransactionNotActive.into()),
-                            };
-                        }
-                        other => {
-                            conn.replay = None;
-                            conn.record_commit(other?);
-                            return Ok(());
-                        }
-                    }
-                }
-            }
-            // A read-only transaction has nothing to commit.
-            TransactionState::ReadOnly(_) => Ok(()),
-            // Whatever the transaction wrote is gone: success would be a lie.
-            TransactionState::None => Err(SpannerError::TransactionNotActive.into()),
-        }
+        let span = std::mem::replace(&mut conn.transaction_span, Span::none());
+        let committed = commit_in_span(conn).instrument(span.clone()).await;
+        telemetry::end_transaction(&span, "commit", committed.as_ref().err());
+        committed
     }
 
     async fn rollback(conn: &mut SpannerConnection) -> Result<(), Error> {
-        conn.refused_nested_begin = false;
-        conn.replay = None;
-        match std::mem::replace(&mut conn.transaction, TransactionState::None) {
-            TransactionState::ReadWrite(tx) => tx.rollback().await,
-            TransactionState::ReadOnly(_) | TransactionState::None => Ok(()),
-        }
+        let span = std::mem::replace(&mut conn.transaction_span, Span::none());
+        let rolled_back = rollback_in_span(conn).instrument(span.clone()).await;
+        telemetry::end_transaction(&span, "rollback", rolled_back.as_ref().err());
+        rolled_back
     }
 
     fn start_rollback(conn: &mut SpannerConnection) {
@@ -120,6 +79,8 @@ impl TransactionManager for SpannerTransactionManager {
         if std::mem::take(&mut conn.refused_nested_begin) {
             return;
         }
+        let span = std::mem::replace(&mut conn.transaction_span, Span::none());
+        telemetry::end_transaction(&span, "dropped", None);
         conn.replay = None;
         // Called from `Drop`: the rollback RPC is sent before the connection's next use
         // (or when the pool takes the connection back).
@@ -132,6 +93,84 @@ impl TransactionManager for SpannerTransactionManager {
 
     fn get_transaction_depth(conn: &SpannerConnection) -> usize {
         usize::from(!matches!(conn.transaction, TransactionState::None))
+    }
+}
+
+/// `begin` inside the transaction's span.
+async fn begin_in_span(
+    conn: &mut SpannerConnection,
+    statement: Option<SqlStr>,
+    mode: BeginMode,
+) -> Result<(), Error> {
+    if let Some(statement) = statement {
+        return Err(SpannerError::Unsupported(format!(
+            "custom BEGIN statements ({}); use begin() or begin_read_only()",
+            statement.as_str()
+        ))
+        .into());
+    }
+    conn.transaction = match mode {
+        BeginMode::ReadWrite => {
+            let tag = conn.next_transaction_tag.take();
+            let options = conn.take_transaction_options();
+            let tx = conn.client.begin_read_write(tag.clone(), &options).await?;
+            conn.replay = conn
+                .retry_aborts_internally
+                .then(|| ReplayLog::new(tag, options));
+            TransactionState::ReadWrite(tx)
+        }
+        BeginMode::ReadOnly(bound) => {
+            TransactionState::ReadOnly(conn.client.begin_read_only(&bound).await?)
+        }
+    };
+    Ok(())
+}
+
+/// `commit` inside the transaction's span.
+async fn commit_in_span(conn: &mut SpannerConnection) -> Result<(), Error> {
+    conn.refused_nested_begin = false;
+    match std::mem::replace(&mut conn.transaction, TransactionState::None) {
+        TransactionState::ReadWrite(tx) => {
+            let mut result = tx.commit().await;
+            // With internal retry, an aborted commit is replayed in a new transaction
+            // and committed again (bounded: Spanner may keep aborting).
+            let mut rounds = 0;
+            loop {
+                match result {
+                    Err(error) if conn.retries_internally(&error) && rounds < 20 => {
+                        rounds += 1;
+                        let upto = conn.replay.as_ref().map_or(0, ReplayLog::len);
+                        Box::pin(conn.recover(error, upto, false)).await?;
+                        result = match std::mem::replace(
+                            &mut conn.transaction,
+                            TransactionState::None,
+                        ) {
+                            TransactionState::ReadWrite(tx) => tx.commit().await,
+                            _ => Err(SpannerError::TransactionNotActive.into()),
+                        };
+                    }
+                    other => {
+                        conn.replay = None;
+                        conn.record_commit(other?);
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        // A read-only transaction has nothing to commit.
+        TransactionState::ReadOnly(_) => Ok(()),
+        // Whatever the transaction wrote is gone: success would be a lie.
+        TransactionState::None => Err(SpannerError::TransactionNotActive.into()),
+    }
+}
+
+/// `rollback` inside the transaction's span.
+async fn rollback_in_span(conn: &mut SpannerConnection) -> Result<(), Error> {
+    conn.refused_nested_begin = false;
+    conn.replay = None;
+    match std::mem::replace(&mut conn.transaction, TransactionState::None) {
+        TransactionState::ReadWrite(tx) => tx.rollback().await,
+        TransactionState::ReadOnly(_) | TransactionState::None => Ok(()),
     }
 }
 
@@ -171,8 +210,14 @@ where
     F: for<'t> FnMut(&'t mut Transaction<'_, Spanner>) -> BoxFuture<'t, Result<R, Error>> + Send,
     R: Send,
 {
-    let mut conn = acquire.acquire().await?;
-    retry_on_connection(&mut conn, max_attempts, body).await
+    let span =
+        tracing::info_span!(target: telemetry::TRANSACTION_TARGET, "spanner.retry_transaction");
+    async move {
+        let mut conn = acquire.acquire().await?;
+        retry_on_connection(&mut conn, max_attempts, body).await
+    }
+    .instrument(span)
+    .await
 }
 
 /// [`retry_transaction`] on a connection the caller already holds.
@@ -189,6 +234,7 @@ where
     loop {
         attempt += 1;
         let mut tx = sqlx_core::connection::Connection::begin(&mut *conn).await?;
+        telemetry::record_attempt(&tx.transaction_span, attempt);
         let outcome = match body(&mut tx).await {
             Ok(value) => tx.commit().await.map(|()| value),
             Err(error) => {
@@ -202,6 +248,7 @@ where
         };
         match outcome {
             Err(error) if crate::is_retryable(&error) && attempt < max_attempts.max(1) => {
+                telemetry::retry_event("retry_transaction", attempt + 1, &error);
                 abort_backoff_after(&error, attempt).await;
             }
             other => return other,

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use gcloud_gax::grpc::{Code, Status};
 use gcloud_gax::retry::RetrySetting;
+use tracing::Instrument as _;
 
 /// Deadlines of the RPCs of one client.
 #[derive(Debug, Clone, Copy)]
@@ -90,10 +91,18 @@ pub(crate) async fn with_deadline<T, F>(limit: Duration, what: &str, call: F) ->
 where
     F: Future<Output = Result<T, Status>>,
 {
-    match tokio::time::timeout(limit, call).await {
+    let span = crate::telemetry::rpc_span(what);
+    let result = match tokio::time::timeout(limit, call)
+        .instrument(span.clone())
+        .await
+    {
         Ok(result) => result.map_err(normalize),
         Err(_) => Err(deadline_exceeded(what, limit)),
+    };
+    if let Err(status) = &result {
+        crate::telemetry::record_rpc_error(&span, status);
     }
+    result
 }
 
 /// The status of a call that did not finish within `limit`.

@@ -116,7 +116,10 @@ impl SpannerConnection {
         sql: SqlStr,
         arguments: Result<Option<SpannerArguments>, Error>,
     ) -> BoxStream<'e, Result<Either<SpannerQueryResult, SpannerRow>, Error>> {
-        Box::pin(try_stream! {
+        let span = self
+            .transaction_span
+            .in_scope(|| crate::telemetry::statement_span(&self.options, sql.as_str()));
+        let statements = Box::pin(try_stream! {
             let arguments = arguments?;
             let mut logger = QueryLogger::new(sql.clone(), self.options.log_settings.clone());
             let steps = plan_steps(sql.as_str(), arguments)?;
@@ -252,6 +255,7 @@ impl SpannerConnection {
                                     if crate::is_retryable(&error)
                                         && attempt < self.max_autocommit_attempts =>
                                 {
+                                    crate::telemetry::retry_event("autocommit", attempt + 1, &error);
                                     abort_backoff_after(&error, attempt).await;
                                 }
                                 Err(error) => Err(error)?,
@@ -274,7 +278,8 @@ impl SpannerConnection {
                 }
             }
             Ok(())
-        })
+        });
+        Box::pin(crate::telemetry::StatementStream::new(span, statements))
     }
 }
 

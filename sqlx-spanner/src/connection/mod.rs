@@ -66,6 +66,8 @@ pub struct SpannerConnection {
     pub(crate) replay: Option<crate::replay::ReplayLog>,
     /// Aborted transactions recovered by replay on this connection.
     pub(crate) internal_retries: u64,
+    /// The span of the open transaction (`Span::none()` outside one): its statements' parent.
+    pub(crate) transaction_span: tracing::Span,
     /// The migration lock this connection holds (between `Migrate::lock` and `unlock`).
     #[cfg(feature = "migrate")]
     pub(crate) migration_lease: Option<crate::migration_lock::MigrationLease>,
@@ -100,6 +102,7 @@ impl SpannerConnection {
             retry_aborts_internally: options.retry_aborts_internally,
             replay: None,
             internal_retries: 0,
+            transaction_span: tracing::Span::none(),
             #[cfg(feature = "migrate")]
             migration_lease: None,
         })
