@@ -24,6 +24,7 @@ pub use sqlx_core;
 
 mod arguments;
 mod backoff;
+pub mod batch_dml;
 mod client;
 mod column;
 mod connection;

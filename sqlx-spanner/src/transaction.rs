@@ -44,6 +44,7 @@ impl TransactionManager for SpannerTransactionManager {
         }
         conn.replay = None;
         conn.flush_pending_rollback().await?;
+        conn.check_batch_dml_before_begin()?;
         if let Some(statement) = statement {
             return Err(SpannerError::Unsupported(format!(
                 "custom BEGIN statements ({}); use begin() or begin_read_only()",
@@ -70,6 +71,8 @@ impl TransactionManager for SpannerTransactionManager {
 
     async fn commit(conn: &mut SpannerConnection) -> Result<(), Error> {
         conn.refused_nested_begin = false;
+        // Buffered DML is sent first; a transaction whose batched DML failed is rolled back.
+        Box::pin(conn.settle_batch_dml_before_commit()).await?;
         match std::mem::replace(&mut conn.transaction, TransactionState::None) {
             TransactionState::ReadWrite(tx) => {
                 let mut result = tx.commit().await;
@@ -108,6 +111,7 @@ impl TransactionManager for SpannerTransactionManager {
     async fn rollback(conn: &mut SpannerConnection) -> Result<(), Error> {
         conn.refused_nested_begin = false;
         conn.replay = None;
+        conn.batch_dml.reset();
         match std::mem::replace(&mut conn.transaction, TransactionState::None) {
             TransactionState::ReadWrite(tx) => tx.rollback().await,
             TransactionState::ReadOnly(_) | TransactionState::None => Ok(()),
@@ -126,6 +130,7 @@ impl TransactionManager for SpannerTransactionManager {
         if let TransactionState::ReadWrite(tx) =
             std::mem::replace(&mut conn.transaction, TransactionState::None)
         {
+            conn.batch_dml.reset();
             conn.pending_rollback = Some(tx);
         }
     }
