@@ -40,6 +40,7 @@ mod options;
 #[cfg(feature = "_macros")]
 mod query_macros;
 mod query_result;
+pub mod read;
 mod replay;
 mod request_options;
 mod row;
