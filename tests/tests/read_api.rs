@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures_util::TryStreamExt;
 use spanner_tests::pool_with_schema;
-use sqlx::{Arguments, Connection, Row};
+use sqlx::{Connection, Row};
 use sqlx_spanner::read::{KeyRange, KeySet, ReadRequest};
 use sqlx_spanner::{spanner_code, SpannerArguments, SpannerPool, SpannerRow, TimestampBound};
 
@@ -289,4 +289,56 @@ async fn bad_keys_tables_and_columns_are_clear_errors() {
     );
     // The pool still works.
     assert_eq!(read(&pool, singers(KeySet::key(key(1_i64)))).await.len(), 1);
+}
+
+mod album {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "Albums")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false, column_name = "SingerId")]
+        pub singer_id: i64,
+        #[sea_orm(primary_key, auto_increment = false, column_name = "AlbumId")]
+        pub album_id: i64,
+        #[sea_orm(column_name = "Title")]
+        pub title: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+#[tokio::test]
+async fn seaorm_reads_entities_by_composite_primary_key() {
+    use sea_query_spanner::orm::read::{find_all_by_key, find_by_key_range, find_by_keys};
+    use sea_query_spanner::orm::SpannerDatabase;
+
+    let db = SpannerDatabase::from_pool(music().await);
+    let found = bounded(find_by_keys::<album::Entity>(&db, [(2, 1), (9, 9), (1, 2)]))
+        .await
+        .unwrap();
+    let keys: Vec<(i64, i64)> = found.iter().map(|a| (a.singer_id, a.album_id)).collect();
+    assert_eq!(keys, vec![(1, 2), (2, 1)], "key order, missing key skipped");
+    assert_eq!(found[1].title.as_deref(), Some("Green"));
+    let none = bounded(find_by_keys::<album::Entity>(&db, Vec::new()))
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+    let range = bounded(find_by_key_range::<album::Entity>(
+        &db,
+        Bound::Excluded((1, 1)),
+        Bound::Unbounded,
+    ))
+    .await
+    .unwrap();
+    let keys: Vec<(i64, i64)> = range.iter().map(|a| (a.singer_id, a.album_id)).collect();
+    assert_eq!(keys, vec![(1, 2), (2, 1)]);
+    let all = bounded(find_all_by_key::<album::Entity>(&db))
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[0].title.as_deref(), Some("Total Junk"));
 }
