@@ -41,8 +41,14 @@ async fn run(rows: i64, batched: bool) -> (f64, u64) {
         .await
         .expect("insert");
     }
+    let statements_done = started.elapsed().as_secs_f64();
     bounded(tx.commit()).await.expect("commit");
     let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "  batched={batched}: statements {statements_done:.2} s, commit (incl. sending the \
+         buffer) {:.2} s",
+        elapsed - statements_done
+    );
     let count: i64 = bounded(sqlx::query_scalar("SELECT COUNT(*) FROM Singers").fetch_one(&pool))
         .await
         .expect("count");

@@ -378,3 +378,38 @@ async fn an_aborted_batch_without_internal_retry_fails_the_commit_as_retryable()
     .unwrap();
     assert_eq!(names(&pool).await.len(), 1);
 }
+
+#[tokio::test]
+async fn seaorm_transactions_batch_dml_with_the_url_option() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    use sea_query_spanner::orm::SpannerDatabase;
+
+    let pool = auto_batching_pool().await;
+    let db = SpannerDatabase::from_pool(pool.clone());
+    let txn = bounded(db.begin()).await.unwrap();
+    for id in 1..=3 {
+        let done = bounded(txn.execute_unprepared(&format!(
+            r#"INSERT INTO "Singers" ("Id", "Name") VALUES ({id}, 'n{id}')"#
+        )))
+        .await
+        .unwrap();
+        assert_eq!(done.rows_affected(), 1);
+    }
+    // Two rows, reported as 1: verification fails the commit, and nothing is written.
+    bounded(txn.execute_unprepared(r#"UPDATE "Singers" SET "Name" = 'm' WHERE "Id" < 3"#))
+        .await
+        .unwrap();
+    assert!(bounded(txn.commit()).await.is_err());
+    assert!(names(&pool).await.is_empty());
+    // Without the mismatching update the batch commits.
+    let txn = bounded(db.begin()).await.unwrap();
+    for id in 1..=3 {
+        bounded(txn.execute_unprepared(&format!(
+            r#"INSERT INTO "Singers" ("Id", "Name") VALUES ({id}, 'n{id}')"#
+        )))
+        .await
+        .unwrap();
+    }
+    bounded(txn.commit()).await.unwrap();
+    assert_eq!(names(&pool).await.len(), 3);
+}
