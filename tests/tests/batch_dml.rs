@@ -381,7 +381,7 @@ async fn an_aborted_batch_without_internal_retry_fails_the_commit_as_retryable()
 
 #[tokio::test]
 async fn seaorm_transactions_batch_dml_with_the_url_option() {
-    use sea_orm::{ConnectionTrait, TransactionTrait};
+    use sea_orm::ConnectionTrait;
     use sea_query_spanner::orm::SpannerDatabase;
 
     let pool = auto_batching_pool().await;
