@@ -27,7 +27,7 @@
 //!
 //! **Failures.** Spanner runs a batch in order and stops at the first failing statement:
 //! the statements before it are applied in the transaction, the failing one and those after
-//! it are not. The error is Spanner's (same [`SpannerCode`](crate::SpannerCode) and message)
+//! it are not. The error is Spanner's (same [`SpannerCode`] and message)
 //! with [`batch_statement_index`](crate::SpannerDatabaseError::batch_statement_index) set to
 //! the failing statement's index in the batch when Spanner tells it (the emulator fails the
 //! whole request instead, and then fails every later statement of the transaction). Because `execute` already reported success
