@@ -109,6 +109,8 @@ pub struct SpannerDatabaseError {
     message: String,
     /// The delay Spanner asked for before a retry (`google.rpc.RetryInfo`).
     retry_delay: Option<Duration>,
+    /// For a failed batch DML statement: its index in the batch.
+    batch_statement_index: Option<usize>,
 }
 
 impl SpannerDatabaseError {
@@ -118,6 +120,7 @@ impl SpannerDatabaseError {
             code,
             message: message.into(),
             retry_delay: None,
+            batch_statement_index: None,
         }
     }
 
@@ -148,6 +151,19 @@ impl SpannerDatabaseError {
         self.code
     }
 
+    /// The same error, marked as the failure of statement `index` of a DML batch.
+    pub fn with_batch_statement_index(mut self, index: usize) -> Self {
+        self.batch_statement_index = Some(index);
+        self
+    }
+
+    /// For an error of batch DML ([`SpannerConnection::execute_batch`](crate::SpannerConnection::execute_batch)
+    /// and [batched DML](crate::batch_dml)): the index (from 0) of the statement that
+    /// failed; the statements before it ran.
+    pub fn batch_statement_index(&self) -> Option<usize> {
+        self.batch_statement_index
+    }
+
     /// `true` when Spanner aborted the transaction: run it again from the beginning.
     pub fn is_aborted(&self) -> bool {
         self.code == SpannerCode::Aborted
@@ -156,7 +172,11 @@ impl SpannerDatabaseError {
 
 impl Display for SpannerDatabaseError {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        write!(f, "Spanner error {}: {}", self.code, self.message)
+        write!(f, "Spanner error {}: {}", self.code, self.message)?;
+        if let Some(index) = self.batch_statement_index {
+            write!(f, " (batch DML statement {index})")?;
+        }
+        Ok(())
     }
 }
 
@@ -306,6 +326,21 @@ pub enum SpannerError {
     /// Another migrator held the migration lock for longer than the driver waits.
     #[error("migration lock: {0}")]
     MigrationLocked(String),
+    /// An automatically batched DML statement affected a different number of rows than
+    /// `execute` reported for it (see [`crate::batch_dml`]).
+    #[error("batched DML statement {index} affected {actual} row(s), but {expected} was reported when it was buffered")]
+    BatchUpdateCount {
+        /// The statement's index in the batch sent.
+        index: usize,
+        /// The rows affected reported by `execute`.
+        expected: u64,
+        /// The rows it really affected.
+        actual: u64,
+    },
+    /// The transaction cannot commit: batched DML in it failed after `execute` had
+    /// reported success, so some of its writes were not applied. It was rolled back.
+    #[error("transaction rolled back: {0}")]
+    BatchDmlFailed(String),
 }
 
 impl From<SpannerError> for Error {
@@ -316,7 +351,9 @@ impl From<SpannerError> for Error {
             // Kept typed so callers can tell them apart (`is_retryable`, downcast).
             error @ (SpannerError::TransactionNotActive
             | SpannerError::AbortedDueToConcurrentModification(_)
-            | SpannerError::MigrationLocked(_)) => Error::AnyDriverError(Box::new(error)),
+            | SpannerError::MigrationLocked(_)
+            | SpannerError::BatchUpdateCount { .. }
+            | SpannerError::BatchDmlFailed(_)) => Error::AnyDriverError(Box::new(error)),
             other => Error::InvalidArgument(other.to_string()),
         }
     }

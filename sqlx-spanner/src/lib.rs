@@ -24,6 +24,7 @@ pub use sqlx_core;
 
 mod arguments;
 mod backoff;
+pub mod batch_dml;
 mod client;
 mod column;
 mod connection;
@@ -39,6 +40,7 @@ mod options;
 #[cfg(feature = "_macros")]
 mod query_macros;
 mod query_result;
+pub mod read;
 mod replay;
 mod request_options;
 mod row;

@@ -46,6 +46,7 @@ impl TransactionManager for SpannerTransactionManager {
         }
         conn.replay = None;
         conn.flush_pending_rollback().await?;
+        conn.check_batch_dml_before_begin()?;
         let span =
             telemetry::transaction_span(&conn.options, matches!(mode, BeginMode::ReadOnly(_)));
         let begun = begin_in_span(conn, statement, mode)
@@ -87,6 +88,7 @@ impl TransactionManager for SpannerTransactionManager {
         if let TransactionState::ReadWrite(tx) =
             std::mem::replace(&mut conn.transaction, TransactionState::None)
         {
+            conn.batch_dml.reset();
             conn.pending_rollback = Some(tx);
         }
     }
@@ -129,6 +131,8 @@ async fn begin_in_span(
 /// `commit` inside the transaction's span.
 async fn commit_in_span(conn: &mut SpannerConnection) -> Result<(), Error> {
     conn.refused_nested_begin = false;
+    // Buffered DML is sent first; a transaction whose batched DML failed is rolled back.
+    Box::pin(conn.settle_batch_dml_before_commit()).await?;
     match std::mem::replace(&mut conn.transaction, TransactionState::None) {
         TransactionState::ReadWrite(tx) => {
             let mut result = tx.commit().await;
@@ -168,6 +172,7 @@ async fn commit_in_span(conn: &mut SpannerConnection) -> Result<(), Error> {
 async fn rollback_in_span(conn: &mut SpannerConnection) -> Result<(), Error> {
     conn.refused_nested_begin = false;
     conn.replay = None;
+    conn.batch_dml.reset();
     match std::mem::replace(&mut conn.transaction, TransactionState::None) {
         TransactionState::ReadWrite(tx) => tx.rollback().await,
         TransactionState::ReadOnly(_) | TransactionState::None => Ok(()),

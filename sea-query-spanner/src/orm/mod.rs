@@ -35,6 +35,7 @@ mod connection;
 pub mod ddl;
 mod error;
 mod proxy;
+pub mod read;
 pub mod row;
 pub mod schema;
 mod stream;

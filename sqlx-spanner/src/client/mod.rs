@@ -11,6 +11,7 @@ pub(crate) mod channel;
 pub(crate) mod codec;
 pub(crate) mod mutation;
 pub(crate) mod plan;
+pub(crate) mod read;
 pub(crate) mod rpc;
 pub(crate) mod session;
 pub(crate) mod stream;

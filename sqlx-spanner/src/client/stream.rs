@@ -20,8 +20,8 @@ use std::time::Instant;
 
 use gcloud_gax::grpc::{Status, Streaming};
 use gcloud_googleapis::spanner::v1::{
-    result_set_stats::RowCount, ExecuteSqlRequest, PartialResultSet, ResultSet, ResultSetMetadata,
-    ResultSetStats,
+    result_set_stats::RowCount, ExecuteSqlRequest, PartialResultSet, ReadRequest, ResultSet,
+    ResultSetMetadata, ResultSetStats,
 };
 use gcloud_spanner::apiv1::spanner_client::Client as GrpcClient;
 use prost::Message as _;
@@ -148,6 +148,13 @@ enum PartSource {
         routing: Routing,
         stream: Option<Streaming<PartialResultSet>>,
     },
+    /// A `StreamingRead` (the Read API, see `client/read.rs`).
+    Read {
+        grpc: GrpcClient,
+        request: ReadRequest,
+        routing: Routing,
+        stream: Option<Streaming<PartialResultSet>>,
+    },
     #[cfg(test)]
     Canned(Box<tests::CannedSource>),
 }
@@ -156,6 +163,10 @@ impl PartSource {
     async fn next(&mut self) -> Result<Option<PartialResultSet>, Status> {
         match self {
             PartSource::Grpc { stream, .. } => match stream {
+                Some(stream) => stream.message().await,
+                None => Err(Status::unavailable("the stream is being restarted")),
+            },
+            PartSource::Read { stream, .. } => match stream {
                 Some(stream) => stream.message().await,
                 None => Err(Status::unavailable("the stream is being restarted")),
             },
@@ -177,6 +188,25 @@ impl PartSource {
                 again.resume_token = resume_token;
                 let response = grpc
                     .execute_streaming_sql(
+                        again,
+                        routing.disable_route_to_leader(),
+                        rpc::transient_retry(),
+                    )
+                    .await?;
+                *stream = Some(response.into_inner());
+                Ok(())
+            }
+            PartSource::Read {
+                grpc,
+                request,
+                routing,
+                stream,
+            } => {
+                *stream = None;
+                let mut again = request.clone();
+                again.resume_token = resume_token;
+                let response = grpc
+                    .streaming_read(
                         again,
                         routing.disable_route_to_leader(),
                         rpc::transient_retry(),
@@ -219,6 +249,27 @@ impl ResultStream {
     ) -> Self {
         ResultStream::from_source(
             PartSource::Grpc {
+                grpc,
+                request,
+                routing,
+                stream: Some(stream),
+            },
+            deadlines,
+            deadline,
+        )
+    }
+
+    /// Wraps a `StreamingRead` already opened for `request`.
+    pub(crate) fn for_read(
+        stream: Streaming<PartialResultSet>,
+        grpc: GrpcClient,
+        request: ReadRequest,
+        routing: Routing,
+        deadlines: Deadlines,
+        deadline: Option<Instant>,
+    ) -> Self {
+        ResultStream::from_source(
+            PartSource::Read {
                 grpc,
                 request,
                 routing,

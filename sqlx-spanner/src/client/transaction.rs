@@ -41,7 +41,10 @@ fn proto_priority(priority: Priority) -> ProtoPriority {
     }
 }
 
-fn request_options(options: &RequestOptions, transaction_tag: &str) -> Option<ProtoRequestOptions> {
+pub(super) fn request_options(
+    options: &RequestOptions,
+    transaction_tag: &str,
+) -> Option<ProtoRequestOptions> {
     if options.tag.is_none() && options.priority.is_none() && transaction_tag.is_empty() {
         return None;
     }
@@ -107,7 +110,7 @@ fn read_write_options(options: &SpannerTransactionOptions) -> TransactionOptions
 
 /// How often work that wrote nothing is tried on a fresh session after Spanner reported
 /// its session gone.
-const SESSION_ATTEMPTS: u32 = 3;
+pub(super) const SESSION_ATTEMPTS: u32 = 3;
 
 fn execute_request(
     session: &Session,
@@ -183,7 +186,7 @@ async fn try_open_stream(
 
 /// The error of a read-write transaction whose session Spanner lost: nothing was
 /// committed, so it is reported as `ABORTED` and the transaction can be run again.
-fn lost_session_aborts(error: Error) -> Error {
+pub(super) fn lost_session_aborts(error: Error) -> Error {
     if is_session_lost(&error) {
         return status_to_error(Status::aborted(
             "the transaction's session was lost (Session not found); nothing was committed: \
@@ -210,10 +213,10 @@ fn outcome_unknown(error: &Error) -> bool {
 /// A result stream that owns the session it reads from (single-use reads).
 pub(crate) struct SessionStream {
     pub(crate) stream: ResultStream,
-    _session: Session,
+    pub(super) _session: Session,
 }
 
-fn single_use(bound: &TimestampBound) -> TransactionSelector {
+pub(super) fn single_use(bound: &TimestampBound) -> TransactionSelector {
     TransactionSelector {
         selector: Some(transaction_selector::Selector::SingleUse(
             read_only_options(bound),
@@ -782,6 +785,24 @@ impl ReadWriteTransaction {
                 Err(error)
             }
         }
+    }
+}
+
+/// What the Read API (`client/read.rs`) sends a read in a transaction with.
+impl ReadOnlyTransaction {
+    pub(super) fn read_target(&mut self) -> (&mut Session, TransactionSelector) {
+        let selector = TransactionSelector {
+            selector: Some(transaction_selector::Selector::Id(self.id.clone())),
+        };
+        (&mut self.session, selector)
+    }
+}
+
+impl ReadWriteTransaction {
+    /// The session, the transaction selector and the transaction tag.
+    pub(super) fn read_target(&mut self) -> (&mut Session, TransactionSelector, String) {
+        let selector = self.selector();
+        (&mut self.session, selector, self.tag.clone())
     }
 }
 

@@ -15,6 +15,7 @@ use sqlx_core::Either;
 
 use super::{SpannerConnection, TransactionState};
 use crate::backoff::abort_backoff_after;
+use crate::batch_dml::Intercepted;
 use crate::client::stream::ResultStream;
 use crate::client::transaction::SqlRequest;
 use crate::error::SpannerError;
@@ -28,6 +29,8 @@ use crate::{
 pub(crate) struct PreparedRequest {
     pub(crate) request: SqlRequest,
     pub(crate) kind: StatementKind,
+    /// DML with a `THEN RETURN` clause (never buffered by batched DML).
+    pub(crate) has_then_return: bool,
 }
 
 /// Rewrites placeholders and checks the argument count before anything is sent.
@@ -46,6 +49,7 @@ pub(crate) fn prepare_request(
     }
     Ok(PreparedRequest {
         kind: prepared.kind,
+        has_then_return: prepared.has_then_return,
         request: SpannerConnection::single_request(prepared.sql, arguments),
     })
 }
@@ -130,6 +134,7 @@ impl SpannerConnection {
                         if !matches!(self.transaction, TransactionState::None) {
                             Err(SpannerError::DdlInTransaction(batch.join("; ")))?;
                         }
+                        self.flush_batch_dml().await?;
                         let admin = self.options.admin().await?;
                         admin.update_ddl(self.client.database_path(), batch).await?;
                         r#yield!(Either::Left(SpannerQueryResult::default()));
@@ -138,6 +143,15 @@ impl SpannerConnection {
                     Step::Statement(prepared) => prepared,
                 };
                 let options = self.take_request_options();
+                // Batched DML (see `batch_dml.rs`): buffered, or the buffer is sent first.
+                let (prepared, options) = match self.intercept_for_batch(prepared, options).await? {
+                    Intercepted::Buffered(result) => {
+                        logger.increase_rows_affected(result.rows_affected());
+                        r#yield!(Either::Left(result));
+                        continue;
+                    }
+                    Intercepted::Run(prepared, options) => (prepared, options),
+                };
                 match (prepared.kind, &mut self.transaction) {
                     // Statements the driver does not classify go to Spanner as queries, so
                     // the caller gets Spanner's own error (e.g. a syntax error).

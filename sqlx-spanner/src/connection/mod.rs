@@ -5,7 +5,7 @@
 //! statement checks a session out for its duration; a transaction holds one session from
 //! `begin` to commit or rollback.
 
-mod executor;
+pub(crate) mod executor;
 
 use std::future::Future;
 
@@ -71,6 +71,8 @@ pub struct SpannerConnection {
     /// The migration lock this connection holds (between `Migrate::lock` and `unlock`).
     #[cfg(feature = "migrate")]
     pub(crate) migration_lease: Option<crate::migration_lock::MigrationLease>,
+    /// Buffered DML (see `batch_dml.rs`).
+    pub(crate) batch_dml: crate::batch_dml::BatchDml,
 }
 
 impl std::fmt::Debug for SpannerConnection {
@@ -105,6 +107,7 @@ impl SpannerConnection {
             transaction_span: tracing::Span::none(),
             #[cfg(feature = "migrate")]
             migration_lease: None,
+            batch_dml: crate::batch_dml::BatchDml::new(options.batch_dml),
         })
     }
 
@@ -350,43 +353,67 @@ impl SpannerConnection {
             requests.push(prepared.request);
         }
         self.flush_pending_rollback().await?;
+        self.flush_batch_dml().await?;
         let options = self.take_request_options();
+        let sent = requests.len();
+        let failure = |(error, counts): (Error, Vec<u64>)| {
+            crate::batch_dml::batch_failure(error, &counts, sent)
+        };
         match &mut self.transaction {
-            TransactionState::ReadWrite(_) => self.batch_in_transaction(requests, options).await,
+            TransactionState::ReadWrite(_) => self
+                .batch_in_transaction(requests, options)
+                .await
+                .map_err(failure),
             TransactionState::ReadOnly(_) => {
                 Err(SpannerError::Unsupported("DML in a read-only transaction".into()).into())
             }
-            TransactionState::None => {
-                let tag = self.next_transaction_tag.take();
-                let tx_options = self.take_transaction_options();
-                let mut attempt = 0;
-                loop {
-                    attempt += 1;
-                    let mut tx = self
-                        .client
-                        .begin_read_write(tag.clone(), &tx_options)
-                        .await?;
-                    let result = match tx.batch_update(requests.clone(), &options).await {
-                        Ok(counts) => tx.commit().await.map(|info| (counts, info)),
-                        Err((error, _)) => {
-                            let _ = tx.rollback().await;
-                            Err(error)
-                        }
-                    };
-                    match result {
-                        Ok((counts, info)) => {
-                            self.record_commit(info);
-                            return Ok(counts);
-                        }
-                        Err(error)
-                            if crate::is_retryable(&error)
-                                && attempt < self.max_autocommit_attempts =>
-                        {
-                            abort_backoff_after(&error, attempt).await;
-                        }
-                        Err(error) => return Err(error),
-                    }
+            TransactionState::None => self
+                .batch_autocommit(requests, options)
+                .await
+                .map_err(failure),
+        }
+    }
+
+    /// Batch DML in its own read-write transaction, committed when every statement
+    /// succeeded, retried when Spanner aborts it. A failing statement's error comes with
+    /// the counts of the statements before it (none of which were committed).
+    pub(crate) async fn batch_autocommit(
+        &mut self,
+        requests: Vec<SqlRequest>,
+        options: RequestOptions,
+    ) -> Result<Vec<u64>, (Error, Vec<u64>)> {
+        let tag = self.next_transaction_tag.take();
+        let tx_options = self.take_transaction_options();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut tx = self
+                .client
+                .begin_read_write(tag.clone(), &tx_options)
+                .await
+                .map_err(|error| (error, Vec::new()))?;
+            let result = match tx.batch_update(requests.clone(), &options).await {
+                Ok(counts) => tx
+                    .commit()
+                    .await
+                    .map(|info| (counts, info))
+                    .map_err(|error| (error, Vec::new())),
+                Err(failure) => {
+                    let _ = tx.rollback().await;
+                    Err(failure)
                 }
+            };
+            match result {
+                Ok((counts, info)) => {
+                    self.record_commit(info);
+                    return Ok(counts);
+                }
+                Err((error, _))
+                    if crate::is_retryable(&error) && attempt < self.max_autocommit_attempts =>
+                {
+                    abort_backoff_after(&error, attempt).await;
+                }
+                Err(failure) => return Err(failure),
             }
         }
     }
@@ -445,20 +472,22 @@ impl SpannerConnection {
 
     /// Batch DML in the open read-write transaction, recorded and retried internally
     /// when the transaction retries aborts.
-    async fn batch_in_transaction(
+    pub(crate) async fn batch_in_transaction(
         &mut self,
         requests: Vec<SqlRequest>,
         options: RequestOptions,
-    ) -> Result<Vec<u64>, Error> {
+    ) -> Result<Vec<u64>, (Error, Vec<u64>)> {
         loop {
             let TransactionState::ReadWrite(tx) = &mut self.transaction else {
-                return Err(SpannerError::TransactionNotActive.into());
+                return Err((SpannerError::TransactionNotActive.into(), Vec::new()));
             };
             let result = tx.batch_update(requests.clone(), &options).await;
             match result {
                 Err((error, _)) if self.retries_internally(&error) => {
                     let upto = self.replay.as_ref().map_or(0, |log| log.len());
-                    self.recover(error, upto, false).await?;
+                    self.recover(error, upto, false)
+                        .await
+                        .map_err(|error| (error, Vec::new()))?;
                 }
                 result => {
                     if let Some(log) = &mut self.replay {
@@ -470,7 +499,7 @@ impl SpannerConnection {
                         };
                         log.record_batch(requests, options, outcome);
                     }
-                    return result.map_err(|(error, _)| error);
+                    return result;
                 }
             }
         }
@@ -519,6 +548,7 @@ impl Connection for SpannerConnection {
         self.next_transaction_tag = None;
         self.next_transaction_options = None;
         self.next_begin = BeginMode::ReadWrite;
+        self.batch_dml.reset();
         Ok(())
     }
 

@@ -75,6 +75,8 @@ pub struct SpannerConnectOptions {
     /// Defaults of every read-write transaction of the connections.
     pub(crate) transaction_options: SpannerTransactionOptions,
     pub(crate) retry_aborts_internally: bool,
+    /// Automatic DML batching (see `batch_dml.rs`).
+    pub(crate) batch_dml: crate::batch_dml::AutoBatchDml,
     shared: Arc<SharedClients>,
 }
 
@@ -138,6 +140,7 @@ impl SpannerConnectOptions {
             log_settings: LogSettings::default(),
             transaction_options: SpannerTransactionOptions::default(),
             retry_aborts_internally: false,
+            batch_dml: crate::batch_dml::AutoBatchDml::default(),
             shared: Arc::default(),
         }
     }

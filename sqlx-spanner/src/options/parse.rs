@@ -11,7 +11,9 @@
 //! `keepalive_interval` (`0` turns keep-alive off), `keepalive_timeout`,
 //! `session_maintenance_interval`, `ddl_timeout`; transaction defaults `isolation_level`
 //! (`serializable`, `repeatable_read`), `max_commit_delay` (a duration, e.g. `50ms`),
-//! `return_commit_stats`, `exclude_txn_from_change_streams`, `retry_aborts_internally`.
+//! `return_commit_stats`, `exclude_txn_from_change_streams`, `retry_aborts_internally`;
+//! batched DML: `auto_batch_dml`, `auto_batch_dml_update_count`,
+//! `auto_batch_dml_update_count_verification`.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -142,6 +144,13 @@ pub(super) fn from_url(url: &Url) -> Result<SpannerConnectOptions, Error> {
                 options.exclude_txn_from_change_streams(parse_bool(&key, &value)?)
             }
             "retry_aborts_internally" => options.retry_aborts_internally(parse_bool(&key, &value)?),
+            "auto_batch_dml" => options.auto_batch_dml(parse_bool(&key, &value)?),
+            "auto_batch_dml_update_count" => {
+                options.auto_batch_dml_update_count(parse_number(&key, &value)? as u64)
+            }
+            "auto_batch_dml_update_count_verification" => {
+                options.auto_batch_dml_update_count_verification(parse_bool(&key, &value)?)
+            }
             other => return Err(config_error(format!("unknown option {other:?} in {url}"))),
         };
     }
@@ -178,6 +187,18 @@ pub(super) fn to_url(options: &SpannerConnectOptions) -> Url {
     }
     if options.retry_aborts_internally {
         query.push("retry_aborts_internally=true".to_string());
+    }
+    let batch = options.batch_dml;
+    if batch != crate::batch_dml::AutoBatchDml::default() {
+        query.push(format!("auto_batch_dml={}", batch.enabled));
+        query.push(format!(
+            "auto_batch_dml_update_count={}",
+            batch.update_count
+        ));
+        query.push(format!(
+            "auto_batch_dml_update_count_verification={}",
+            batch.verify
+        ));
     }
     query.push(format!("min_sessions={}", options.min_sessions));
     query.push(format!("max_sessions={}", options.max_sessions));
@@ -241,6 +262,19 @@ mod tests {
         let back = SpannerConnectOptions::from_url(&o.to_url_lossy()).unwrap();
         assert_eq!(back.get_transaction_options(), tx);
         assert!(back.retry_aborts_internally);
+        let o = SpannerConnectOptions::from_str(
+            "spanner://projects/p/instances/i/databases/d?auto_batch_dml=true\
+             &auto_batch_dml_update_count=0&auto_batch_dml_update_count_verification=false",
+        )
+        .unwrap();
+        let expected = crate::batch_dml::AutoBatchDml {
+            enabled: true,
+            update_count: 0,
+            verify: false,
+        };
+        assert_eq!(o.batch_dml, expected);
+        let back = SpannerConnectOptions::from_url(&o.to_url_lossy()).unwrap();
+        assert_eq!(back.batch_dml, expected);
         assert!(SpannerConnectOptions::from_str(
             "spanner://projects/p/instances/i/databases/d?isolation_level=snapshot"
         )
