@@ -36,6 +36,7 @@ mod migrate;
 mod migration_lock;
 mod mutation;
 mod options;
+pub mod partition;
 #[cfg(feature = "_macros")]
 mod query_macros;
 mod query_result;
@@ -69,6 +70,9 @@ pub use error::{
 };
 pub use mutation::{Mutation, MutationKind};
 pub use options::{SessionPoolStatus, SpannerConnectOptions, EMULATOR_HOST_ENV};
+pub use partition::{
+    execute_partitions, PartitionOptions, PartitionRowStream, PartitionedQuery, QueryPartition,
+};
 pub use query_result::SpannerQueryResult;
 pub use request_options::{Priority, RequestOptions};
 pub use row::SpannerRow;

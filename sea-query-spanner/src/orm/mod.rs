@@ -15,6 +15,8 @@
 //!   GoogleSQL DDL; sea-orm-migration's catalog queries are answered from
 //!   `INFORMATION_SCHEMA`.
 //! * [`translate`]: the PostgreSQL -> GoogleSQL translation every statement goes through.
+//! * [`mutations`]: SeaORM models written as Spanner mutations (insert, update,
+//!   insert-or-update, replace, delete), chunked under the per-commit limit.
 //! * [`sql_err`], [`is_aborted`], [`spanner_code`]: reading Spanner errors back from
 //!   [`DbErr`](sea_orm::DbErr) (SeaORM's own `DbErr::sql_err` cannot see them).
 //!
@@ -34,6 +36,7 @@ mod catalog;
 mod connection;
 pub mod ddl;
 mod error;
+pub mod mutations;
 mod proxy;
 pub mod row;
 pub mod schema;

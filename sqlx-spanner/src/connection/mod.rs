@@ -5,7 +5,7 @@
 //! statement checks a session out for its duration; a transaction holds one session from
 //! `begin` to commit or rollback.
 
-mod executor;
+pub(crate) mod executor;
 
 use std::future::Future;
 
