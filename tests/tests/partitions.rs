@@ -323,3 +323,70 @@ async fn a_query_that_cannot_be_partitioned_is_spanners_error() {
     })
     .await;
 }
+
+mod item {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "items")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: i64,
+        pub name: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+#[tokio::test]
+async fn a_seaorm_select_is_read_by_partitions_into_models() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    use sea_query_spanner::orm::SpannerDatabase;
+
+    bounded(async {
+        let (pool, _) = pool_with_items("part-orm", 1..=40).await;
+        let db = SpannerDatabase::from_pool(pool.clone());
+        db.register_entity::<item::Entity>();
+        let select = item::Entity::find().filter(item::Column::Id.gt(5_i64));
+        let partitioned = db
+            .partition_select(
+                select.clone(),
+                PartitionOptions {
+                    max_partitions: Some(3),
+                    ..PartitionOptions::default()
+                },
+            )
+            .await
+            .expect("partition_select");
+        assert!(partitioned.read_timestamp().is_some());
+        let mut models: Vec<item::Model> =
+            partitioned.models(2).try_collect().await.expect("models");
+        models.sort_by_key(|m| m.id);
+        let plain = select
+            .order_by_asc(item::Column::Id)
+            .all(&db)
+            .await
+            .expect("plain select");
+        assert_eq!(models, plain);
+        assert_eq!(models.len(), 35);
+        partitioned.close();
+
+        let error = db
+            .partition_select(
+                item::Entity::find().order_by_asc(item::Column::Id).limit(3),
+                PartitionOptions::default(),
+            )
+            .await
+            .expect_err("not root-partitionable");
+        assert_eq!(
+            sea_query_spanner::orm::spanner_code(&error),
+            Some(SpannerCode::InvalidArgument),
+            "{error}"
+        );
+        assert_eq!(sessions_in_use(&pool), 0);
+    })
+    .await;
+}

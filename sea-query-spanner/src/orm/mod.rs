@@ -17,6 +17,8 @@
 //! * [`translate`]: the PostgreSQL -> GoogleSQL translation every statement goes through.
 //! * [`mutations`]: SeaORM models written as Spanner mutations (insert, update,
 //!   insert-or-update, replace, delete), chunked under the per-commit limit.
+//! * [`SpannerDatabase::partition_select`]: a select split into Spanner partitions
+//!   (one snapshot, Data Boost), read in parallel as models ([`PartitionedSelect`]).
 //! * [`sql_err`], [`is_aborted`], [`spanner_code`]: reading Spanner errors back from
 //!   [`DbErr`](sea_orm::DbErr) (SeaORM's own `DbErr::sql_err` cannot see them).
 //!
@@ -37,6 +39,7 @@ mod connection;
 pub mod ddl;
 mod error;
 pub mod mutations;
+mod partition;
 mod proxy;
 pub mod row;
 pub mod schema;
@@ -46,6 +49,7 @@ pub mod translate;
 
 pub use connection::SpannerDatabase;
 pub use error::{is_aborted, spanner_code, sql_err};
+pub use partition::{PartitionModelStream, PartitionedSelect};
 pub use schema::{SchemaError, SpannerSchema};
 pub use stream::SpannerRowStream;
 pub use transaction::SpannerDatabaseTransaction;
