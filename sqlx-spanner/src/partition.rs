@@ -336,3 +336,47 @@ impl SpannerConnection {
         Ok(rows_of(stream))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn partition() -> QueryPartition {
+        let request = ExecuteSqlRequest {
+            session: "projects/p/instances/i/databases/d/sessions/s".into(),
+            sql: "SELECT secret FROM t WHERE name = @p1".into(),
+            partition_token: vec![1, 2, 3],
+            data_boost_enabled: true,
+            ..ExecuteSqlRequest::default()
+        };
+        let at = OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_123_456_789).ok();
+        QueryPartition::new(&request, at)
+    }
+
+    #[test]
+    fn a_partition_survives_bytes_and_json() {
+        let original = partition();
+        let again = QueryPartition::from_bytes(&original.to_bytes()).expect("from_bytes");
+        assert_eq!(again, original);
+        assert!(again.data_boost_enabled());
+        assert_eq!(
+            again.read_timestamp().map(|t| t.unix_timestamp_nanos()),
+            Some(1_700_000_000_123_456_789)
+        );
+        #[cfg(feature = "json")]
+        {
+            let text = serde_json::to_string(&original).expect("serialize");
+            let back: QueryPartition = serde_json::from_str(&text).expect("deserialize");
+            assert_eq!(back, original);
+        }
+        assert!(QueryPartition::from_bytes(&[]).is_err());
+        assert!(QueryPartition::from_bytes(&[1, 0]).is_err());
+    }
+
+    #[test]
+    fn debug_shows_no_statement_or_parameters() {
+        let text = format!("{:?}", partition());
+        assert!(!text.contains("secret"), "{text}");
+        assert!(text.contains("QueryPartition"), "{text}");
+    }
+}

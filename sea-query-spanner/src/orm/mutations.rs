@@ -611,3 +611,46 @@ where
 {
     MutationWriter::new().delete(target, models).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(n: i64) -> SpannerArguments {
+        let mut arguments = SpannerArguments::default();
+        bind_value(&mut arguments, &sea_query::Value::from(n)).expect("bind");
+        arguments
+    }
+
+    #[test]
+    fn rows_with_the_same_columns_share_a_mutation() {
+        let mut chunk = Chunk::default();
+        let insert = Operation::Write(MutationKind::Insert);
+        chunk.push("t", insert, vec!["a"], values(1), 1);
+        chunk.push("t", insert, vec!["a"], values(2), 1);
+        chunk.push("t", insert, vec!["b"], values(3), 1);
+        chunk.push("t", insert, vec!["a"], values(4), 1);
+        assert_eq!(chunk.describe(), "Insert t (a); Insert t (b)");
+        let (mutations, count) = chunk.take();
+        let rows: Vec<usize> = mutations.iter().map(Mutation::row_count).collect();
+        assert_eq!(rows, vec![2, 1, 1]);
+        assert_eq!(count, 4);
+        assert_eq!(chunk.rows, 0);
+        assert!(chunk.take().0.is_empty());
+    }
+
+    #[test]
+    fn the_count_is_columns_per_row_plus_the_index_estimate() {
+        let writer = MutationWriter::new().index_entries_per_row(2);
+        let write = Operation::Write(MutationKind::Update);
+        assert_eq!(writer.cost(&["a", "b", "c"], write).expect("cost"), 5);
+        assert_eq!(
+            writer.cost(&["a", "b"], Operation::Delete).expect("cost"),
+            3
+        );
+        let small = MutationWriter::new().chunk_limit(2);
+        let error = small.cost(&["a", "b", "c"], write).expect_err("over");
+        assert!(is_mutation_limit_error(&error), "{error}");
+        assert!(!is_mutation_limit_error(&DbErr::Custom("other".into())));
+    }
+}
