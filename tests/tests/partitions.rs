@@ -390,3 +390,63 @@ async fn a_seaorm_select_is_read_by_partitions_into_models() {
     })
     .await;
 }
+
+/// A partition whose session name was altered: Spanner does not know that session.
+fn with_unknown_session(partition: &QueryPartition) -> QueryPartition {
+    let mut bytes = partition.to_bytes();
+    let marker = b"sessions/";
+    let at = bytes
+        .windows(marker.len())
+        .position(|w| w == marker)
+        .expect("the partition names its session")
+        + marker.len();
+    bytes[at] = if bytes[at] == b'z' { b'y' } else { b'z' };
+    QueryPartition::from_bytes(&bytes).expect("still a partition")
+}
+
+#[tokio::test]
+async fn the_merged_stream_ends_at_the_first_error() {
+    use futures_util::StreamExt;
+
+    bounded(async {
+        let (pool, _) = pool_with_items("part-err", 1..=30).await;
+        let mut conn = pool.acquire().await.expect("acquire");
+        let query = conn
+            .partition_query(
+                "SELECT id FROM items",
+                SpannerArguments::default(),
+                PartitionOptions::default(),
+            )
+            .await
+            .expect("partition_query");
+        let good = query.partitions()[0].clone();
+        let bad = with_unknown_session(&good);
+
+        let error = match conn.execute_partition(&bad).await {
+            Ok(rows) => ids_of_result(rows).await.expect_err("unknown session"),
+            Err(error) => error,
+        };
+        assert_eq!(spanner_code(&error), Some(SpannerCode::NotFound), "{error}");
+
+        let items: Vec<_> =
+            sqlx_spanner::execute_partitions(&pool, vec![bad, good.clone(), good], 1)
+                .collect()
+                .await;
+        let last = items.last().expect("at least the error");
+        assert!(last.is_err(), "the stream ended with the error");
+        assert_eq!(
+            items.iter().filter(|item| item.is_err()).count(),
+            1,
+            "nothing after the first error"
+        );
+        query.close();
+        drop(conn);
+        assert_eq!(sessions_in_use(&pool), 0);
+    })
+    .await;
+}
+
+async fn ids_of_result(rows: sqlx_spanner::PartitionRowStream) -> Result<Vec<i64>, sqlx::Error> {
+    let rows: Vec<_> = rows.try_collect().await?;
+    Ok(rows.iter().map(|row| row.get::<i64, _>("id")).collect())
+}
