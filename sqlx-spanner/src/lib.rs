@@ -37,6 +37,7 @@ mod migrate;
 mod migration_lock;
 mod mutation;
 mod options;
+pub mod partition;
 #[cfg(feature = "_macros")]
 mod query_macros;
 mod query_result;
@@ -72,6 +73,9 @@ pub use error::{
 };
 pub use mutation::{Mutation, MutationKind};
 pub use options::{SessionPoolStatus, SpannerConnectOptions, EMULATOR_HOST_ENV};
+pub use partition::{
+    execute_partitions, PartitionOptions, PartitionRowStream, PartitionedQuery, QueryPartition,
+};
 pub use query_result::SpannerQueryResult;
 pub use request_options::{Priority, RequestOptions};
 pub use row::SpannerRow;

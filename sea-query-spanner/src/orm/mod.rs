@@ -15,6 +15,10 @@
 //!   GoogleSQL DDL; sea-orm-migration's catalog queries are answered from
 //!   `INFORMATION_SCHEMA`.
 //! * [`translate`]: the PostgreSQL -> GoogleSQL translation every statement goes through.
+//! * [`mutations`]: SeaORM models written as Spanner mutations (insert, update,
+//!   insert-or-update, replace, delete), chunked under the per-commit limit.
+//! * [`SpannerDatabase::partition_select`]: a select split into Spanner partitions
+//!   (one snapshot, Data Boost), read in parallel as models ([`PartitionedSelect`]).
 //! * [`sql_err`], [`is_aborted`], [`spanner_code`]: reading Spanner errors back from
 //!   [`DbErr`](sea_orm::DbErr) (SeaORM's own `DbErr::sql_err` cannot see them).
 //!
@@ -34,6 +38,8 @@ mod catalog;
 mod connection;
 pub mod ddl;
 mod error;
+pub mod mutations;
+mod partition;
 mod proxy;
 pub mod read;
 pub mod row;
@@ -44,6 +50,7 @@ pub mod translate;
 
 pub use connection::SpannerDatabase;
 pub use error::{is_aborted, spanner_code, sql_err};
+pub use partition::{PartitionModelStream, PartitionedSelect};
 pub use schema::{SchemaError, SpannerSchema};
 pub use stream::SpannerRowStream;
 pub use transaction::SpannerDatabaseTransaction;

@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use futures_util::lock::Mutex;
 use sea_orm::{
@@ -28,6 +28,8 @@ pub struct SpannerDatabaseTransaction {
     inner: Mutex<Option<SpannerTransaction<'static>>>,
     registry: SharedRegistry,
     aborted: AtomicBool,
+    /// Mutations buffered through `orm::mutations`, as counted against the commit limit.
+    buffered_mutations: AtomicUsize,
 }
 
 impl std::fmt::Debug for SpannerDatabaseTransaction {
@@ -55,6 +57,7 @@ impl SpannerDatabaseTransaction {
             inner: Mutex::new(Some(tx)),
             registry,
             aborted: AtomicBool::new(false),
+            buffered_mutations: AtomicUsize::new(0),
         }
     }
 
@@ -114,6 +117,27 @@ impl SpannerDatabaseTransaction {
             );
         }
         Ok(rows)
+    }
+
+    /// Buffers mutations (counting `count` against the commit `limit`) to be applied at
+    /// commit; refused, with nothing buffered, when the transaction would exceed the limit.
+    pub(crate) async fn buffer_mutations(
+        &self,
+        mutations: Vec<sqlx_spanner::Mutation>,
+        count: usize,
+        limit: usize,
+    ) -> Result<(), DbErr> {
+        let mut guard = self.inner.lock().await;
+        let tx = guard.as_mut().ok_or_else(finished)?;
+        let before = self.buffered_mutations.load(Ordering::SeqCst);
+        if before + count > limit {
+            return Err(super::mutations::limit_exceeded(before, count, limit));
+        }
+        tx.buffer_mutations(mutations)
+            .map_err(|e| from_sqlx(e, Stage::Exec))?;
+        self.buffered_mutations
+            .store(before + count, Ordering::SeqCst);
+        Ok(())
     }
 
     /// Commits. Same as [`TransactionSession::commit`].

@@ -10,6 +10,7 @@ pub(crate) mod admin;
 pub(crate) mod channel;
 pub(crate) mod codec;
 pub(crate) mod mutation;
+pub(crate) mod partition;
 pub(crate) mod plan;
 pub(crate) mod read;
 pub(crate) mod rpc;

@@ -114,6 +114,17 @@ impl SessionPool {
         self.lock_idle().len()
     }
 
+    /// A gRPC client on one of the pool's channels (for requests that name their session
+    /// themselves, such as a partition of a batch read).
+    pub(crate) fn grpc(&self) -> GrpcClient {
+        self.channels.conn()
+    }
+
+    /// The deadlines of the pool's client.
+    pub(crate) fn deadlines(&self) -> Deadlines {
+        self.deadlines
+    }
+
     /// Number of sessions checked out right now.
     pub(crate) fn in_use_count(&self) -> usize {
         self.settings.max_sessions.max(1) - self.permits.available_permits()

@@ -490,9 +490,9 @@ impl SpannerClient {
 
 /// A multi-use read-only transaction: every query reads the same snapshot.
 pub(crate) struct ReadOnlyTransaction {
-    session: Session,
-    id: Vec<u8>,
-    read_timestamp: Option<OffsetDateTime>,
+    pub(crate) session: Session,
+    pub(crate) id: Vec<u8>,
+    pub(crate) read_timestamp: Option<OffsetDateTime>,
 }
 
 impl ReadOnlyTransaction {
