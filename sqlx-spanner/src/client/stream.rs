@@ -299,6 +299,7 @@ impl ResultStream {
     pub(crate) fn into_request(self) -> Option<ExecuteSqlRequest> {
         match self.source {
             PartSource::Grpc { request, .. } => Some(request),
+            PartSource::Read { .. } => None,
             #[cfg(test)]
             PartSource::Canned(_) => None,
         }
