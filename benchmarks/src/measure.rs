@@ -92,6 +92,32 @@ fn clock_now(clock: libc::clockid_t) -> Duration {
     )
 }
 
+/// A field of `/proc/self/status` in KiB (0 when unreadable).
+fn status_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Resident set size of this process (VmRSS), in KiB.
+pub fn rss_kib() -> u64 {
+    status_kib("VmRSS:")
+}
+
+/// Peak resident set size (VmHWM) since the process started or the last
+/// [`reset_peak_rss`], in KiB.
+pub fn peak_rss_kib() -> u64 {
+    status_kib("VmHWM:")
+}
+
+/// Resets the kernel's peak-RSS mark of this process (Linux >= 4.0).
+pub fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
 /// CPU time of the whole process so far.
 pub fn process_cpu() -> Duration {
     clock_now(libc::CLOCK_PROCESS_CPUTIME_ID)

@@ -13,14 +13,14 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use gcloud_googleapis::spanner::v1::{
-    spanner_client::SpannerClient as GrpcClient, transaction_options, transaction_selector,
-    CreateSessionRequest, ExecuteSqlRequest, TransactionOptions, TransactionSelector, Type,
+    spanner_client::SpannerClient as GrpcClient, CreateSessionRequest, ExecuteSqlRequest, Type,
     TypeCode,
 };
 use hdrhistogram::Histogram;
 use prost_types::value::Kind;
 use spanner_benchmarks::measure::process_cpu;
 use spanner_benchmarks::report::write_section;
+use spanner_benchmarks::requests::single_use_strong;
 use sqlx::Row;
 use sqlx_spanner::emulator::Emulator;
 use sqlx_spanner::{Mutation, SpannerArguments, SpannerConnectOptions, SpannerPoolOptions};
@@ -65,24 +65,6 @@ impl Stats {
             cpu: Duration::ZERO,
             reads: 0,
         })
-    }
-}
-
-fn single_use_strong() -> TransactionSelector {
-    TransactionSelector {
-        selector: Some(transaction_selector::Selector::SingleUse(
-            TransactionOptions {
-                mode: Some(transaction_options::Mode::ReadOnly(
-                    transaction_options::ReadOnly {
-                        timestamp_bound: Some(
-                            transaction_options::read_only::TimestampBound::Strong(true),
-                        ),
-                        return_read_timestamp: false,
-                    },
-                )),
-                ..TransactionOptions::default()
-            },
-        )),
     }
 }
 

@@ -14,6 +14,7 @@ use gcloud_spanner::client::{Client, ClientConfig};
 use gcloud_spanner::statement::Statement;
 use sea_orm::{EntityTrait, Set};
 use sea_query_spanner::orm::{SpannerDatabase, SpannerSchema};
+use spanner_benchmarks::measure::{peak_rss_kib, process_cpu as cpu_time, reset_peak_rss, rss_kib};
 use sqlx::Row;
 use sqlx_spanner::emulator::Emulator;
 use sqlx_spanner::{
@@ -41,36 +42,6 @@ mod item {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// Resident set size and its peak since the last [`reset_peak`], in KiB.
-fn memory_kib() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
-/// Resets the kernel's peak-RSS mark of this process (Linux >= 4.0).
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-/// Process CPU time (user + system) so far, from getrusage.
-fn cpu_time() -> Duration {
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage writes a complete rusage into the pointer it is given.
-    let usage = unsafe {
-        libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
-        usage.assume_init()
-    };
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, (t.tv_usec as u32) * 1000);
-    tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
 /// One fresh emulator and a database with the `Items` table holding `rows` rows.
@@ -264,7 +235,7 @@ async fn scans(rows: i64) -> Result<String, BoxError> {
          | client | rows/s | peak resident memory growth |\n|---|---|---|\n"
     );
     let mut measure = |name: &str, seen: i64, elapsed: Duration, base: u64| {
-        let (_, peak) = memory_kib();
+        let peak = peak_rss_kib();
         out.push_str(&format!(
             "| {name} | {:.0} | {} KiB |\n",
             seen as f64 / elapsed.as_secs_f64(),
@@ -274,8 +245,8 @@ async fn scans(rows: i64) -> Result<String, BoxError> {
     };
 
     // gcloud-spanner
-    reset_peak();
-    let (base, _) = memory_kib();
+    reset_peak_rss();
+    let base = rss_kib();
     let t = Instant::now();
     let mut tx = raw.single().await?;
     let mut iter = tx
@@ -301,8 +272,8 @@ async fn scans(rows: i64) -> Result<String, BoxError> {
     drop(tx);
 
     // sqlx-spanner
-    reset_peak();
-    let (base, _) = memory_kib();
+    reset_peak_rss();
+    let base = rss_kib();
     let t = Instant::now();
     let mut stream = sqlx::query("SELECT Id, Name, Qty FROM Items").fetch(&section.pool);
     let mut seen = 0_i64;
@@ -324,8 +295,8 @@ async fn scans(rows: i64) -> Result<String, BoxError> {
     );
 
     // SeaORM
-    reset_peak();
-    let (base, _) = memory_kib();
+    reset_peak_rss();
+    let base = rss_kib();
     let t = Instant::now();
     let mut stream = item::Entity::find().stream(&db).await?;
     let mut seen = 0_i64;
@@ -386,12 +357,12 @@ where
 {
     let section = Section::start(0, 1).await?;
     let db = section.seaorm();
-    reset_peak();
-    let (base, _) = memory_kib();
+    reset_peak_rss();
+    let base = rss_kib();
     let (cpu, t) = (cpu_time(), Instant::now());
     write(section.pool.clone(), db).await?;
     let (elapsed, cpu) = (t.elapsed(), cpu_time() - cpu);
-    let (_, peak) = memory_kib();
+    let peak = peak_rss_kib();
     assert_eq!(section.count().await?, rows, "{name} wrote every row");
     Ok(InsertRun {
         name,

@@ -26,6 +26,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use sea_query_spanner::orm::SpannerDatabase;
 use spanner_benchmarks::measure::{CountingAllocator, Measurement, Snapshot, StubThread};
 use spanner_benchmarks::report::write_section;
+use spanner_benchmarks::requests::single_use_strong;
 use spanner_benchmarks::stub::StubConfig;
 use sqlx::Row;
 use sqlx_spanner::{SpannerConnectOptions, SpannerPool, SpannerPoolOptions};
@@ -147,24 +148,6 @@ fn parse_int(v: &prost_types::Value) -> Result<i64, BoxError> {
     match &v.kind {
         Some(Kind::StringValue(s)) => Ok(s.parse()?),
         _ => Err("not an INT64".into()),
-    }
-}
-
-fn single_use_strong() -> TransactionSelector {
-    TransactionSelector {
-        selector: Some(transaction_selector::Selector::SingleUse(
-            TransactionOptions {
-                mode: Some(transaction_options::Mode::ReadOnly(
-                    transaction_options::ReadOnly {
-                        timestamp_bound: Some(
-                            transaction_options::read_only::TimestampBound::Strong(true),
-                        ),
-                        return_read_timestamp: false,
-                    },
-                )),
-                ..TransactionOptions::default()
-            },
-        )),
     }
 }
 

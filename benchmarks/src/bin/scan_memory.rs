@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 use futures_util::TryStreamExt;
+use spanner_benchmarks::measure::rss_kib;
 use spanner_benchmarks::report::write_section;
 use sqlx::Row;
 use sqlx_spanner::emulator::Emulator;
@@ -16,16 +17,6 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 const SCAN_ROWS: i64 = 200_000;
 const SCAN_CHUNK: i64 = 20_000;
-
-/// Resident set size of this process (VmRSS), in KiB.
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
 
 async fn run() -> Result<String, BoxError> {
     let emulator = Emulator::start()?;

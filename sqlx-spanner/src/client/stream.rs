@@ -138,20 +138,21 @@ impl RowDecoder {
     }
 }
 
+/// The request a gRPC result stream was opened with, kept to open it again.
+enum StreamRequest {
+    /// `ExecuteStreamingSql`.
+    Sql(ExecuteSqlRequest),
+    /// `StreamingRead` (the Read API, see `client/read.rs`).
+    Read(ReadRequest),
+}
+
 /// Where the parts of a stream come from, and how the request is sent again. (The second
 /// variant exists only in unit tests.)
 #[cfg_attr(test, allow(clippy::large_enum_variant))]
 enum PartSource {
     Grpc {
         grpc: GrpcClient,
-        request: ExecuteSqlRequest,
-        routing: Routing,
-        stream: Option<Streaming<PartialResultSet>>,
-    },
-    /// A `StreamingRead` (the Read API, see `client/read.rs`).
-    Read {
-        grpc: GrpcClient,
-        request: ReadRequest,
+        request: StreamRequest,
         routing: Routing,
         stream: Option<Streaming<PartialResultSet>>,
     },
@@ -163,10 +164,6 @@ impl PartSource {
     async fn next(&mut self) -> Result<Option<PartialResultSet>, Status> {
         match self {
             PartSource::Grpc { stream, .. } => match stream {
-                Some(stream) => stream.message().await,
-                None => Err(Status::unavailable("the stream is being restarted")),
-            },
-            PartSource::Read { stream, .. } => match stream {
                 Some(stream) => stream.message().await,
                 None => Err(Status::unavailable("the stream is being restarted")),
             },
@@ -184,34 +181,21 @@ impl PartSource {
                 stream,
             } => {
                 *stream = None;
-                let mut again = request.clone();
-                again.resume_token = resume_token;
-                let response = grpc
-                    .execute_streaming_sql(
-                        again,
-                        routing.disable_route_to_leader(),
-                        rpc::transient_retry(),
-                    )
-                    .await?;
-                *stream = Some(response.into_inner());
-                Ok(())
-            }
-            PartSource::Read {
-                grpc,
-                request,
-                routing,
-                stream,
-            } => {
-                *stream = None;
-                let mut again = request.clone();
-                again.resume_token = resume_token;
-                let response = grpc
-                    .streaming_read(
-                        again,
-                        routing.disable_route_to_leader(),
-                        rpc::transient_retry(),
-                    )
-                    .await?;
+                let not_to_leader = routing.disable_route_to_leader();
+                let response = match request {
+                    StreamRequest::Sql(request) => {
+                        let mut again = request.clone();
+                        again.resume_token = resume_token;
+                        grpc.execute_streaming_sql(again, not_to_leader, rpc::transient_retry())
+                            .await?
+                    }
+                    StreamRequest::Read(request) => {
+                        let mut again = request.clone();
+                        again.resume_token = resume_token;
+                        grpc.streaming_read(again, not_to_leader, rpc::transient_retry())
+                            .await?
+                    }
+                };
                 *stream = Some(response.into_inner());
                 Ok(())
             }
@@ -250,7 +234,7 @@ impl ResultStream {
         ResultStream::from_source(
             PartSource::Grpc {
                 grpc,
-                request,
+                request: StreamRequest::Sql(request),
                 routing,
                 stream: Some(stream),
             },
@@ -269,9 +253,9 @@ impl ResultStream {
         deadline: Option<Instant>,
     ) -> Self {
         ResultStream::from_source(
-            PartSource::Read {
+            PartSource::Grpc {
                 grpc,
-                request,
+                request: StreamRequest::Read(request),
                 routing,
                 stream: Some(stream),
             },
@@ -298,8 +282,14 @@ impl ResultStream {
     /// The request this stream was opened with (to send it again elsewhere).
     pub(crate) fn into_request(self) -> Option<ExecuteSqlRequest> {
         match self.source {
-            PartSource::Grpc { request, .. } => Some(request),
-            PartSource::Read { .. } => None,
+            PartSource::Grpc {
+                request: StreamRequest::Sql(request),
+                ..
+            } => Some(request),
+            PartSource::Grpc {
+                request: StreamRequest::Read(_),
+                ..
+            } => None,
             #[cfg(test)]
             PartSource::Canned(_) => None,
         }
