@@ -173,15 +173,35 @@ impl SpannerAdmin {
             statements,
             ..UpdateDatabaseDdlRequest::default()
         };
-        let mut operation = self
-            .client
-            .database()
-            .update_database_ddl(request, None)
-            .await
-            .map_err(status_to_error)?;
-        wait_done(&mut operation, self.ddl_timeout, self.rpc_timeout)
-            .await
-            .map_err(|s| status_to_error(rpc::normalize(s)))?;
+        // A schema change Spanner rejects because another one (or, on the emulator, any
+        // read-write transaction) is in progress was not started: it is sent again, with
+        // backoff, for up to `CONCURRENT_DDL_WAIT`.
+        let started = Instant::now();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let outcome = match self
+                .client
+                .database()
+                .update_database_ddl(request.clone(), None)
+                .await
+            {
+                Ok(mut operation) => {
+                    wait_done(&mut operation, self.ddl_timeout, self.rpc_timeout).await
+                }
+                Err(status) => Err(status),
+            };
+            match outcome {
+                Ok(()) => break,
+                Err(status)
+                    if is_concurrent_change_rejection(&status)
+                        && started.elapsed() < CONCURRENT_DDL_WAIT =>
+                {
+                    tokio::time::sleep(crate::backoff::abort_backoff_delay(None, attempt)).await;
+                }
+                Err(status) => return Err(status_to_error(rpc::normalize(status))),
+            }
+        }
         Ok(())
     }
 
@@ -277,5 +297,42 @@ impl SpannerAdmin {
             .await
             .map_err(status_to_error)?;
         Ok(())
+    }
+}
+
+/// How long a schema change rejected because of a concurrent one is sent again.
+const CONCURRENT_DDL_WAIT: Duration = Duration::from_secs(60);
+
+/// Spanner's refusal to start a schema change while another one (on the emulator: or any
+/// read-write transaction) is in progress; nothing was changed.
+fn is_concurrent_change_rejection(status: &Status) -> bool {
+    status.code() == Code::FailedPrecondition
+        && status
+            .message()
+            .contains("because a concurrent schema change operation")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_concurrent_change_rejection_is_sent_again() {
+        // The emulator's words, seen failing tests/migrate.rs's concurrent migrators.
+        let rejected = Status::new(
+            Code::FailedPrecondition,
+            "Schema change operation rejected because a concurrent schema change operation or read-write transaction is already in progress.",
+        );
+        assert!(is_concurrent_change_rejection(&rejected));
+        let other = Status::new(
+            Code::FailedPrecondition,
+            "Cannot drop table Singers: it has an index",
+        );
+        assert!(!is_concurrent_change_rejection(&other));
+        let invalid = Status::new(
+            Code::InvalidArgument,
+            "a concurrent schema change operation",
+        );
+        assert!(!is_concurrent_change_rejection(&invalid));
     }
 }
