@@ -465,15 +465,17 @@ fn any_json() -> impl Strategy<Value = serde_json::Value> {
     })
 }
 
-/// Whether two floats are at most one unit in the last place apart.
-fn within_one_ulp(a: f64, b: f64) -> bool {
-    a == b || (a.signum() == b.signum() && a.to_bits().abs_diff(b.to_bits()) <= 1)
+/// Whether two floats are at most a few units in the last place apart.
+fn within_few_ulps(a: f64, b: f64) -> bool {
+    a == b || (a.signum() == b.signum() && a.to_bits().abs_diff(b.to_bits()) <= 4)
 }
 
 /// JSON equality where numbers compare by value (`1.0` and `1` are the same number) and
-/// floats may differ in the last place: Spanner normalizes JSON numbers, printing doubles
+/// floats may differ in the last places: Spanner normalizes JSON numbers, printing doubles
 /// with 17 significant digits, and the emulator was seen to move a double by one ulp
-/// (`3.162542580034157e224` came back as `3.1625425800341573e224`).
+/// (`3.162542580034157e224` came back as `3.1625425800341573e224`) and, at extreme
+/// exponents, by two (`9.275201990328307e-259` came back as `9.275201990328309e-259`).
+/// The driver sends JSON as text; the emulator's number parsing does this.
 fn same_json(a: &serde_json::Value, b: &serde_json::Value) -> bool {
     use serde_json::Value;
     match (a, b) {
@@ -482,7 +484,7 @@ fn same_json(a: &serde_json::Value, b: &serde_json::Value) -> bool {
                 || ((x.is_f64() || y.is_f64())
                     && x.as_f64()
                         .zip(y.as_f64())
-                        .is_some_and(|(x, y)| within_one_ulp(x, y)))
+                        .is_some_and(|(x, y)| within_few_ulps(x, y)))
         }
         (Value::Array(x), Value::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y))
